@@ -1,0 +1,40 @@
+# hapb: build, test and the lab. `make help` lists the targets.
+GO      ?= go
+BIN     := bin/hapb
+PKGS    := ./...
+
+.PHONY: help build test unit integration lint e2e lab-up lab-down lab-status demo bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+build: ## build bin/hapb
+	$(GO) build -o $(BIN) ./cmd/hapb
+
+test: ## unit tests, playbook suites and integration tests against a local sshd
+	$(GO) test -count=1 $(PKGS)
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+
+lab-up: build ## start the lab (all hosts of inventories/lab, or HOSTS="a b")
+	test/lab/up $(HOSTS)
+
+lab-down: ## stop the lab and remove everything it made
+	test/lab/down
+
+lab-status: ## show the lab's hosts
+	test/lab/status
+
+e2e: build ## end-to-end tests on the lab (as root)
+	test/e2e/run
+
+demo: build lab-up ## deploy the HA cluster onto the lab
+	test/lab/run $(BIN) run playbooks/site.yml -i inventories/lab
+
+bench: build ## benchmarks: executor, SSH transport, hapb vs Ansible
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,425 @@
+// Package params decodes a module's arguments (a tree of maps, lists and
+// scalars from YAML, after templates are rendered) into the module's typed
+// params struct. Struct tags declare everything about a parameter, so the
+// same declaration drives load-time validation, decoding and `hapb doc`:
+//
+//	Name  []string `yaml:"name" alias:"pkg" required:"true" doc:"packages to install"`
+//	State string   `yaml:"state" default:"present" choices:"present,absent"`
+//
+// A field whose type implements Decoder decodes itself (file modes,
+// expressions). Values that are still templates (Templated reports true) are
+// skipped by Validate: they are checked when rendered, per host.
+package params
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Decoder is implemented by parameter types that decode themselves.
+type Decoder interface {
+	DecodeParam(v any) error
+}
+
+// Error is a parameter that does not fit. Path names it ("mode",
+// "ports[1].port") so the loader can point at its file:line:col.
+type Error struct {
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("parameter %q: %s", e.Path, e.Msg)
+}
+
+// Templated reports whether a value is left for rendering at run time. The
+// loader sets it (to a check for compiled templates); by default only strings
+// containing "{{" are.
+var Templated = func(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.Contains(s, "{{")
+}
+
+// Decode decodes args into dst, a pointer to a struct, applying defaults and
+// checking required parameters and choices. Every error is a *Error.
+func Decode(args map[string]any, dst any) error {
+	return decodeStruct(args, reflect.ValueOf(dst).Elem(), "", false)
+}
+
+// Validate checks args against the struct type of dst as Decode would, but
+// leaves templated values (and parameters that need them) to run time.
+func Validate(args map[string]any, dst any) error {
+	return decodeStruct(args, reflect.ValueOf(dst).Elem(), "", true)
+}
+
+// HasTemplates reports whether any value in the tree is templated.
+func HasTemplates(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			if HasTemplates(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if HasTemplates(e) {
+				return true
+			}
+		}
+	default:
+		return Templated(v)
+	}
+	return false
+}
+
+// Field describes one parameter of a params struct, for docs and decoding.
+type Field struct {
+	Name     string
+	Aliases  []string
+	Required bool
+	Default  string
+	Choices  []string
+	Doc      string
+	Type     string
+	index    int
+}
+
+// Fields lists the parameters of a params struct (pointer or value).
+func Fields(v any) []Field {
+	t := reflect.TypeOf(v)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return fields(t)
+}
+
+func fields(t reflect.Type) []Field {
+	var out []Field
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" || !sf.IsExported() {
+			continue
+		}
+		f := Field{Name: name, Required: sf.Tag.Get("required") == "true",
+			Default: sf.Tag.Get("default"), Doc: sf.Tag.Get("doc"), Type: typeName(sf.Type), index: i}
+		if a := sf.Tag.Get("alias"); a != "" {
+			f.Aliases = strings.Split(a, ",")
+		}
+		if c := sf.Tag.Get("choices"); c != "" {
+			f.Choices = strings.Split(c, ",")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+var decoderType = reflect.TypeOf((*Decoder)(nil)).Elem()
+
+func typeName(t reflect.Type) string {
+	if reflect.PointerTo(t).Implements(decoderType) || t.Implements(decoderType) {
+		if n, ok := reflect.New(t).Interface().(interface{ ParamType() string }); ok {
+			return n.ParamType()
+		}
+		return strings.ToLower(t.Name())
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeName(t.Elem())
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint32, reflect.Uint64:
+		return "int"
+	case reflect.Float64:
+		return "float"
+	case reflect.Slice:
+		return "list of " + typeName(t.Elem())
+	case reflect.Map:
+		return "map"
+	case reflect.Struct:
+		return "object"
+	case reflect.Interface:
+		return "any"
+	}
+	return t.String()
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func decodeStruct(args map[string]any, v reflect.Value, path string, validate bool) error {
+	fs := fields(v.Type())
+	byName := make(map[string]*Field, len(fs))
+	for i := range fs {
+		byName[fs[i].Name] = &fs[i]
+		for _, a := range fs[i].Aliases {
+			byName[a] = &fs[i]
+		}
+	}
+	set := make(map[string]string, len(args))
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f, ok := byName[k]
+		if !ok {
+			return &Error{Path: join(path, k), Msg: "unknown parameter" + suggest(k, fs)}
+		}
+		if prev, dup := set[f.Name]; dup {
+			return &Error{Path: join(path, k), Msg: fmt.Sprintf("given twice (as %q and %q)", prev, k)}
+		}
+		set[f.Name] = k
+		val := args[k]
+		if validate && HasTemplates(val) {
+			continue
+		}
+		if err := decodeValue(val, v.Field(f.index), join(path, k), validate); err != nil {
+			return err
+		}
+		if len(f.Choices) > 0 {
+			if err := checkChoice(f, v.Field(f.index), join(path, k)); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range fs {
+		f := &fs[i]
+		if _, ok := set[f.Name]; ok {
+			continue
+		}
+		if f.Required {
+			return &Error{Path: join(path, f.Name), Msg: "required parameter is missing"}
+		}
+		if f.Default != "" {
+			if err := decodeValue(f.Default, v.Field(f.index), join(path, f.Name), false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkChoice(f *Field, v reflect.Value, path string) error {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	s := fmt.Sprint(v.Interface())
+	for _, c := range f.Choices {
+		if s == c {
+			return nil
+		}
+	}
+	return &Error{Path: path, Msg: fmt.Sprintf("%q is not one of %s", s, strings.Join(f.Choices, ", "))}
+}
+
+func suggest(k string, fs []Field) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return " (expected one of: " + strings.Join(names, ", ") + ")"
+}
+
+func decodeValue(src any, v reflect.Value, path string, validate bool) error {
+	if v.CanAddr() {
+		if d, ok := v.Addr().Interface().(Decoder); ok {
+			if err := d.DecodeParam(src); err != nil {
+				return &Error{Path: path, Msg: err.Error()}
+			}
+			return nil
+		}
+	}
+	bad := func(want string) error {
+		return &Error{Path: path, Msg: fmt.Sprintf("expected %s, got %s", want, describe(src))}
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if src == nil {
+			return nil
+		}
+		p := reflect.New(v.Type().Elem())
+		if err := decodeValue(src, p.Elem(), path, validate); err != nil {
+			return err
+		}
+		v.Set(p)
+	case reflect.Interface:
+		if src != nil {
+			v.Set(reflect.ValueOf(src))
+		}
+	case reflect.String:
+		switch s := src.(type) {
+		case string:
+			v.SetString(s)
+		case int, int64, uint64, float64, bool:
+			v.SetString(fmt.Sprint(s))
+		case nil:
+			v.SetString("")
+		default:
+			return bad("a string")
+		}
+	case reflect.Bool:
+		b, ok := ToBool(src)
+		if !ok {
+			return bad("a boolean")
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint32, reflect.Uint64:
+		n, ok := ToInt(src)
+		if !ok {
+			return bad("an integer")
+		}
+		if v.CanInt() {
+			v.SetInt(n)
+		} else {
+			v.SetUint(uint64(n))
+		}
+	case reflect.Float64:
+		switch n := src.(type) {
+		case int:
+			v.SetFloat(float64(n))
+		case float64:
+			v.SetFloat(n)
+		case string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+			if err != nil {
+				return bad("a number")
+			}
+			v.SetFloat(f)
+		default:
+			return bad("a number")
+		}
+	case reflect.Slice:
+		var items []any
+		switch s := src.(type) {
+		case []any:
+			items = s
+		case nil:
+			return nil
+		case string:
+			if v.Type().Elem().Kind() != reflect.String {
+				return bad("a list")
+			}
+			for _, part := range strings.Split(s, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					items = append(items, part)
+				}
+			}
+		default:
+			if v.Type().Elem().Kind() == reflect.Interface {
+				items = []any{s}
+			} else if _, isMap := s.(map[string]any); isMap && v.Type().Elem().Kind() == reflect.Struct {
+				items = []any{s}
+			} else {
+				return bad("a list")
+			}
+		}
+		out := reflect.MakeSlice(v.Type(), len(items), len(items))
+		for i, it := range items {
+			if validate && HasTemplates(it) {
+				continue
+			}
+			if err := decodeValue(it, out.Index(i), fmt.Sprintf("%s[%d]", path, i), validate); err != nil {
+				return err
+			}
+		}
+		v.Set(out)
+	case reflect.Map:
+		m, ok := src.(map[string]any)
+		if !ok {
+			if src == nil {
+				return nil
+			}
+			return bad("a mapping")
+		}
+		out := reflect.MakeMapWithSize(v.Type(), len(m))
+		for k, e := range m {
+			ev := reflect.New(v.Type().Elem()).Elem()
+			if !(validate && HasTemplates(e)) {
+				if err := decodeValue(e, ev, join(path, k), validate); err != nil {
+					return err
+				}
+			}
+			out.SetMapIndex(reflect.ValueOf(k), ev)
+		}
+		v.Set(out)
+	case reflect.Struct:
+		m, ok := src.(map[string]any)
+		if !ok {
+			return bad("a mapping")
+		}
+		return decodeStruct(m, v, path, validate)
+	default:
+		return &Error{Path: path, Msg: "unsupported parameter type " + v.Type().String()}
+	}
+	return nil
+}
+
+// ToBool converts YAML-ish truth values as Ansible does.
+func ToBool(v any) (bool, bool) {
+	switch b := v.(type) {
+	case bool:
+		return b, true
+	case int:
+		return b != 0, b == 0 || b == 1
+	case string:
+		switch strings.ToLower(strings.TrimSpace(b)) {
+		case "true", "yes", "on", "1", "y":
+			return true, true
+		case "false", "no", "off", "0", "n", "":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// ToInt converts integers, integral floats and numeric strings.
+func ToInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case uint64:
+		return int64(n), n <= math.MaxInt64
+	case float64:
+		return int64(n), n == math.Trunc(n)
+	case string:
+		i, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	default:
+		return fmt.Sprintf("%T %v", v, v)
+	}
+}

@@ -1,0 +1,152 @@
+// Package playbook is hapb's playbook language: the YAML model (plays,
+// blocks, tasks, roles, handlers, imports) and its loader. The loader does all
+// the static work once: it resolves imports and roles, applies keyword
+// inheritance (a block's when/tags/become/... flow onto its tasks), looks up
+// every module and decodes its parameters, compiles templates and
+// expressions, and reports every mistake at once with file:line:col.
+package playbook
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/modules"
+)
+
+// Pos is a place in a source file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Error is one load error at a place. Load returns all of them, joined with
+// go-multierror.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Playbook is a loaded playbook with its imports expanded.
+type Playbook struct {
+	Path  string
+	Plays []*Play
+}
+
+// Play is one play. Role tasks are already expanded into Tasks (before the
+// play's own tasks) and role handlers into Handlers.
+type Play struct {
+	Pos
+	Name  string
+	Hosts string // host pattern, as for --limit
+	// GatherFacts runs the setup module first (default true, as in Ansible).
+	GatherFacts bool
+	// Vars are the play's vars; VarsFiles the merged content of vars_files
+	// (loaded at load time), which take precedence over Vars. Values are
+	// compiled trees: strings holding templates are *tmpl.Template.
+	Vars      map[string]any
+	VarsFiles map[string]any
+	Roles     []*Role
+	PreTasks  []*Task
+	Tasks     []*Task
+	PostTasks []*Task
+	Handlers  []*Task
+	// Serial is the batch sizes: ints or "30%" strings; the last repeats.
+	// Empty means all hosts in one batch.
+	Serial            []any
+	MaxFailPercentage *float64
+	AnyErrorsFatal    bool
+	Strategy          string // "linear" (default) or "free"
+	Dir               string // the playbook's directory
+}
+
+// Role is a role as used by a play or by include_role/import_role.
+type Role struct {
+	Name     string
+	Dir      string
+	Defaults map[string]any // defaults/main.yml, lowest precedence
+	Vars     map[string]any // vars/main.yml
+	Params   map[string]any // the role's parameters where it is used
+}
+
+// Task is a task, a block, an include, or a handler. Inherited keywords are
+// already applied: When holds the conditions of every enclosing block and
+// import, Tags the union of all enclosing tags, and unset keywords take the
+// value of the nearest enclosing block, role or play.
+type Task struct {
+	Pos
+	Name string
+	// Action is the module name as written ("copy", "ansible.builtin.copy"),
+	// or "meta" for meta tasks; "" for blocks and includes.
+	Action string
+	Module modules.Module
+	// Args is the compiled argument tree. Params is the decoded params
+	// struct when Args holds no template (decoded once, at load time); nil
+	// when it must be rendered and decoded per host.
+	Args   map[string]any
+	Params any
+
+	When        []*tmpl.Expr
+	Register    string
+	Loop        any // nil, a []any (compiled items) or a *tmpl.Template
+	LoopControl LoopControl
+	Until       *tmpl.Expr
+	Retries     int           // default 3 when Until is set
+	Delay       time.Duration // default 5s
+	ChangedWhen []*tmpl.Expr
+	FailedWhen  []*tmpl.Expr
+
+	IgnoreErrors      bool
+	IgnoreUnreachable bool
+	RunOnce           bool
+	DelegateTo        any // "", a host name, or a *tmpl.Template
+	Throttle          int
+	Tags              []string
+	CheckMode         *bool // nil: follow --check
+	Diff              *bool // nil: follow --diff
+	NoLog             bool
+	Environment       map[string]any // compiled
+	Timeout           time.Duration
+	Notify            []string
+	Listen            []string // handlers only
+	Become            bool
+	BecomeUser        string // "root" when Become and not set
+	Vars              map[string]any
+	Role              *Role // the role the task came from, or nil
+	// SearchDirs are where relative files/templates are looked up.
+	SearchDirs []string
+
+	// A block: Block, Rescue and Always. An include (include_tasks,
+	// include_role) is a block with Include set: its When is evaluated once
+	// on entry and its Loop repeats the whole block.
+	Block, Rescue, Always []*Task
+	Include               bool
+}
+
+// LoopControl is a task's loop_control.
+type LoopControl struct {
+	LoopVar  string // default "item"
+	IndexVar string
+	Label    *tmpl.Template // nil: the item is the label
+	Pause    time.Duration
+}
+
+// IsBlock reports whether t holds other tasks rather than running a module.
+func (t *Task) IsBlock() bool { return t.Action == "" }
+
+// Label names the task in output: its name, or the action.
+func (t *Task) Label() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.Action
+}
