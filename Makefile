@@ -3,10 +3,16 @@ GO      ?= go
 BIN     := bin/hapb
 PKGS    := ./...
 
-.PHONY: help build test unit integration lint e2e lab-up lab-down lab-status demo bench clean
+.PHONY: help deps check build test lint e2e lab-up lab-down lab-status demo bench clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+deps: ## install what the tests and the lab need (Debian packages, Go modules; as root)
+	test/install-deps
+	$(GO) mod download
+
+check: deps lint test e2e ## every test: unit, playbook suite, SSH integration, lab end to end
 
 build: ## build bin/hapb
 	$(GO) build -o $(BIN) ./cmd/hapb
@@ -30,7 +36,7 @@ lab-status: ## show the lab's hosts
 e2e: build ## end-to-end tests on the lab (as root)
 	test/e2e/run
 
-demo: build lab-up ## deploy the HA cluster onto the lab
+demo: deps build lab-up ## deploy the HA cluster onto the lab
 	test/lab/run $(BIN) run playbooks/site.yml -i inventories/lab
 
 bench: build ## benchmarks: executor, SSH transport, hapb vs Ansible

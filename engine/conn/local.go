@@ -11,25 +11,66 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // Local runs commands on the controller itself (ansible_connection=local).
-type Local struct{}
+// The zero value is ready to use.
+type Local struct {
+	// BecomePassword is the sudo password, for hosts whose sudo needs one.
+	BecomePassword string
+
+	once   sync.Once
+	become *becomer
+}
 
 var _ Conn = (*Local)(nil)
 
+func (l *Local) becomer() *becomer {
+	l.once.Do(func() {
+		l.become = &becomer{host: "localhost", login: currentUser(), password: l.BecomePassword, run: l.runLine}
+	})
+	return l.become
+}
+
 // Run implements Conn.
 func (l *Local) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
-	line := ShellLine(cmd)
-	argv := []string{"sh", "-c", line}
-	if cmd.Become.User != "" && cmd.Become.User != currentUser() {
-		argv = append([]string{"sudo", "-n", "-u", cmd.Become.User, "--"}, argv...)
+	b := l.becomer()
+	w, err := b.wrap(ctx, cmd, cmd.Stdin)
+	if err != nil {
+		return nil, err
 	}
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	res, err := l.runLine(ctx, w.line, w.stdin)
+	if res != nil {
+		if ferr := b.finish(w, res, cmd.Secrets); err == nil {
+			err = ferr
+		}
+	}
+	if err != nil && ctx.Err() != nil {
+		// sudo's children may have left our process group.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		b.reap(rctx, w, cmd.Become)
+		cancel()
+		err = commandError("localhost", cmd, ctx.Err())
+	}
+	return res, err
+}
+
+// runLine runs line with sh in its own process group, so that cancelling
+// kills the whole group: SIGTERM first, SIGKILL after killGrace.
+func (l *Local) runLine(ctx context.Context, line string, stdin io.Reader) (*Result, error) {
+	c := exec.CommandContext(ctx, "sh", "-c", line)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.Stdin = cmd.Stdin
+	c.Cancel = func() error {
+		pid := c.Process.Pid
+		syscall.Kill(-pid, syscall.SIGTERM)
+		time.AfterFunc(killGrace, func() { syscall.Kill(-pid, syscall.SIGKILL) })
+		return nil
+	}
+	c.WaitDelay = 2 * killGrace
+	c.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	err := c.Run()
@@ -37,12 +78,16 @@ func (l *Local) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
+		res.ExitCode = -1
 		return res, ctx.Err()
 	case errors.As(err, &exit):
 		res.ExitCode = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.ExitCode = 128 + int(ws.Signal())
+		}
 		return res, nil
 	case err != nil:
-		return res, fmt.Errorf("local: %s", Redact(err.Error(), cmd.Secrets))
+		return res, fmt.Errorf("local: %w", err)
 	}
 	return res, nil
 }
@@ -111,49 +156,6 @@ func chown(ctx context.Context, c Conn, path string, opt FileOpts) error {
 		return fmt.Errorf("chown %s %s: %s", owner, path, bytes.TrimSpace(res.Stderr))
 	}
 	return nil
-}
-
-// uploadWithShell is the atomic upload for any Conn that can run sh: a
-// temporary file beside dst, written from stdin, then renamed.
-func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt FileOpts) error {
-	mode := opt.Mode
-	if mode == 0 {
-		mode = 0o644
-	}
-	owner := ""
-	if opt.Owner != "" || opt.Group != "" {
-		owner = opt.Owner
-		if opt.Group != "" {
-			owner += ":" + opt.Group
-		}
-	}
-	script := `set -e; umask 077; t=$(mktemp "$(dirname "$1")/.hapb.XXXXXX"); trap 'rm -f "$t"' EXIT; cat >"$t"; chmod "$2" "$t"; if [ -n "$3" ]; then chown "$3" "$t"; fi; mv -f "$t" "$1"; trap - EXIT`
-	res, err := c.Run(ctx, &Cmd{
-		Script: "sh -c " + Quote(script) + " hapb-upload " + QuoteArgs([]string{dst, fmt.Sprintf("%o", mode.Perm()), owner}),
-		Stdin:  r,
-		Become: opt.Become,
-	})
-	if err != nil {
-		return err
-	}
-	if res.ExitCode != 0 {
-		return fmt.Errorf("upload %s: %s", dst, bytes.TrimSpace(res.Stderr))
-	}
-	return nil
-}
-
-func readWithShell(ctx context.Context, c Conn, path string, become Become) ([]byte, error) {
-	res, err := c.Run(ctx, &Cmd{Script: "test -e " + Quote(path) + " || exit 44; cat -- " + Quote(path), Become: become})
-	if err != nil {
-		return nil, err
-	}
-	switch res.ExitCode {
-	case 0:
-		return res.Stdout, nil
-	case 44:
-		return nil, &os.PathError{Op: "read", Path: path, Err: os.ErrNotExist}
-	}
-	return nil, fmt.Errorf("read %s: %s", path, bytes.TrimSpace(res.Stderr))
 }
 
 // Nonce returns a random hex string, for sudo prompts and temporary names.

@@ -107,8 +107,10 @@ type Task struct {
 
 	IgnoreErrors      bool
 	IgnoreUnreachable bool
+	AnyErrorsFatal    bool
 	RunOnce           bool
 	DelegateTo        any // "", a host name, or a *tmpl.Template
+	DelegateFacts     bool
 	Throttle          int
 	Tags              []string
 	CheckMode         *bool // nil: follow --check
@@ -124,6 +126,9 @@ type Task struct {
 	Role              *Role // the role the task came from, or nil
 	// SearchDirs are where relative files/templates are looked up.
 	SearchDirs []string
+	// ThrottleTemplate is a templated throttle, rendered per batch
+	// (quorum-keeping: half the etcd group); nil when Throttle is static.
+	ThrottleTemplate *tmpl.Template
 
 	// A block: Block, Rescue and Always. An include (include_tasks,
 	// include_role) is a block with Include set: its When is evaluated once

@@ -1,14 +1,28 @@
 // Package tmpl renders hapb's templates (Go text/template over the task's
 // variables) and evaluates its conditions (expr-lang expressions over the same
 // variables as bare names).
+//
+// Undefined variables are errors (*UndefinedError) in both. The idioms that
+// allow a variable to be missing are, in templates,
+//
+//	{{ default "x" .maybe }}  {{ .maybe | default "x" }}  {{ if defined .maybe }}
+//	{{ if hasKey . "maybe" }}  (inside range or with: hasKey $ "maybe")
+//
+// and in expressions
+//
+//	defined(maybe)  defined("a.b")  maybe ?? "x"  a?.b ?? "x"
+//
+// default replaces undefined and null values, not "" (Jinja's meaning).
+// Conditions must be booleans: "yes" is an error, not true; bool(x) converts.
+// The function library is in Docs and ExprDocs, printed by WriteDocs.
 package tmpl
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -18,45 +32,74 @@ type Template struct {
 	src    string
 	t      *template.Template
 	native bool
+	fast   nativeFunc // direct evaluator of a native template, or nil
+	text   []segment  // direct evaluator of a text template, or nil
+	refs   []string
 }
 
 // IsTemplate reports whether s holds a template action.
 func IsTemplate(s string) bool { return strings.Contains(s, "{{") }
 
-var singleAction = regexp.MustCompile(`^\{\{-?\s*([^{}]*?)\s*-?\}\}$`)
-
 // Parse parses src. name is used in error messages (file:line of the task).
-func Parse(name, src string) (*Template, error) {
-	text, native := src, false
-	if m := singleAction.FindStringSubmatch(strings.TrimSpace(src)); m != nil && !isControl(m[1]) {
-		text, native = "{{ "+m[1]+" | __native }}", true
-	}
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(text)
+func Parse(name, src string) (*Template, error) { return parseTemplate(name, src, true) }
+
+// parseTemplate parses src; without direct, templates always run through
+// text/template, which tests use to check that both paths agree.
+func parseTemplate(name, src string, direct bool) (*Template, error) {
+	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(src)
 	if err != nil {
-		return nil, cleanParseError(err)
+		return nil, parseError(src, err)
 	}
-	return &Template{src: src, t: t, native: native}, nil
+	tt := &Template{src: src, t: t, refs: collectRefs(t.Tree.Root)}
+	p := singleAction(t.Tree.Root)
+	switch {
+	case !direct:
+	case p != nil:
+		tt.fast = compileNative(p) // before rewriting, which adds __str
+	default:
+		tt.text = compileText(t.Tree.Root)
+	}
+	rewriteTemplates(t)
+	if p != nil {
+		tt.native = true
+		if tt.fast == nil {
+			wrapNative(p)
+		}
+	}
+	return tt, nil
 }
 
-func isControl(action string) bool {
-	f := strings.Fields(action)
-	if len(f) == 0 {
-		return true
+// MustParse is Parse for templates known to be valid; it panics on error.
+func MustParse(name, src string) *Template {
+	t, err := Parse(name, src)
+	if err != nil {
+		panic(err)
 	}
-	switch f[0] {
-	case "if", "else", "end", "range", "with", "define", "block", "template", "break", "continue", "/*":
-		return true
-	}
-	return strings.Contains(action, ":=") || strings.HasPrefix(action, "/*")
+	return t
 }
 
 // String returns the template's source.
 func (t *Template) String() string { return t.src }
 
-// Render executes the template over vars.
+// Native reports whether the template renders to a native value rather
+// than a string: it is exactly one action with nothing around it.
+func (t *Template) Native() bool { return t.native }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render executes the template over vars. It is safe for concurrent use.
+// A native value may be shared with vars: do not modify it.
 func (t *Template) Render(vars map[string]any) (any, error) {
-	var b bytes.Buffer
-	if err := t.t.Execute(&b, vars); err != nil {
+	if t.fast != nil {
+		return t.fast(vars)
+	}
+	if t.text != nil {
+		return renderText(t.text, vars)
+	}
+	b := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(b)
+	b.Reset()
+	if err := t.t.Execute(b, vars); err != nil {
 		return nil, execError(err)
 	}
 	if !t.native {
@@ -82,161 +125,18 @@ func ToString(v any) string {
 		return v
 	case nil:
 		return ""
-	case int, int64, float64, bool:
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case int64, uint64, int32, float32:
 		return fmt.Sprint(v)
 	}
-	b, err := json.Marshal(v)
+	s, err := toJSONText(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return s
 }
-
-func fromJSON(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("native value: %w", err)
-	}
-	return normalize(v), nil
-}
-
-// normalize turns json.Number into int or float64.
-func normalize(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return int(i)
-		}
-		f, _ := v.Float64()
-		return f
-	case []any:
-		for i := range v {
-			v[i] = normalize(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = normalize(v[k])
-		}
-	}
-	return v
-}
-
-// UndefinedError is a template or expression that used a variable that is
-// not defined.
-type UndefinedError struct {
-	Name string
-}
-
-func (e *UndefinedError) Error() string { return fmt.Sprintf("undefined variable %q", e.Name) }
-
-var noEntry = regexp.MustCompile(`at <([^>]*)>: map has no entry for key "([^"]*)"`)
-var tmplPrefix = regexp.MustCompile(`^template: [^:]*(:\d+(:\d+)?)?: (executing "[^"]*" )?`)
-
-func execError(err error) error {
-	if m := noEntry.FindStringSubmatch(err.Error()); m != nil {
-		name := strings.TrimPrefix(m[1], ".")
-		if name == "" || !strings.HasSuffix(name, m[2]) {
-			name = m[2]
-		}
-		return &UndefinedError{Name: name}
-	}
-	return fmt.Errorf("template: %s", tmplPrefix.ReplaceAllString(err.Error(), ""))
-}
-
-func cleanParseError(err error) error {
-	return fmt.Errorf("template: %s", tmplPrefix.ReplaceAllString(err.Error(), ""))
-}
-
-// Compile walks a value tree from YAML and replaces every string holding a
-// template with a *Template, so templates are parsed once, at load time.
-func Compile(name string, v any) (any, error) {
-	switch v := v.(type) {
-	case string:
-		if !IsTemplate(v) {
-			return v, nil
-		}
-		return Parse(name, v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			c, err := Compile(name, e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			c, err := Compile(name, e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = c
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-// Render renders a tree made by Compile: every *Template is replaced by its
-// value. Trees without templates are returned as they are, not copied.
-func Render(v any, vars map[string]any) (any, error) {
-	switch v := v.(type) {
-	case *Template:
-		return v.Render(vars)
-	case []any:
-		if !hasTemplate(v) {
-			return v, nil
-		}
-		out := make([]any, len(v))
-		for i, e := range v {
-			r, err := Render(e, vars)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
-		}
-		return out, nil
-	case map[string]any:
-		if !hasTemplate(v) {
-			return v, nil
-		}
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			r, err := Render(e, vars)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
-			}
-			out[k] = r
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-func hasTemplate(v any) bool {
-	switch v := v.(type) {
-	case *Template:
-		return true
-	case []any:
-		for _, e := range v {
-			if hasTemplate(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range v {
-			if hasTemplate(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// HasTemplate reports whether a compiled tree holds a template.
-func HasTemplate(v any) bool { return hasTemplate(v) }

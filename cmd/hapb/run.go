@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/urfave/cli/v2"
+
+	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/engine/inventory"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/report"
+	"github.com/hapb/hapb/engine/run"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a playbook against an inventory",
+		ArgsUsage: "PLAYBOOK",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file, directory or host list (repeatable)"},
+			&cli.BoolFlag{Name: "check", Aliases: []string{"C"}, Usage: "report what would change; change nothing"},
+			&cli.BoolFlag{Name: "diff", Aliases: []string{"D"}, Usage: "show the differences in files that change"},
+			&cli.StringSliceFlag{Name: "tags", Aliases: []string{"t"}, Usage: "run only tasks with these tags"},
+			&cli.StringSliceFlag{Name: "skip-tags", Usage: "skip tasks with these tags"},
+			&cli.StringFlag{Name: "limit", Aliases: []string{"l"}, Usage: "restrict hosts to a pattern (group, host, glob, !x, &x, @file)"},
+			&cli.StringSliceFlag{Name: "extra-vars", Aliases: []string{"e"}, Usage: "variables: k=v, JSON/YAML, or @file (repeatable, last wins)"},
+			&cli.IntFlag{Name: "forks", Aliases: []string{"f"}, Value: 50, Usage: "hosts worked on in parallel"},
+			&cli.StringFlag{Name: "start-at-task", Usage: "start at the task with this name (glob)"},
+			&cli.BoolFlag{Name: "list-hosts", Usage: "list the hosts each play would run on"},
+			&cli.BoolFlag{Name: "list-tasks", Usage: "list the tasks, with their tags"},
+			&cli.BoolFlag{Name: "list-tags", Usage: "list the tags"},
+			&cli.BoolFlag{Name: "syntax-check", Usage: "load and validate the playbook only"},
+			&cli.BoolFlag{Name: "become", Aliases: []string{"b"}, Usage: "become root (sudo) by default"},
+			&cli.StringFlag{Name: "become-user", Usage: "user to become"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "connect as this user"},
+			&cli.StringFlag{Name: "private-key", Usage: "SSH private key file"},
+			&cli.DurationFlag{Name: "timeout", Aliases: []string{"T"}, Value: 10 * time.Second, Usage: "SSH connect timeout"},
+			&cli.StringFlag{Name: "host-key-checking", Value: "accept-new", Usage: "strict, accept-new or off"},
+			&cli.StringFlag{Name: "output", Value: "text", Usage: "text or json (one event per line)"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: new(int), Usage: "more output (-v, -vv, -vvv)"},
+			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output"},
+		},
+		Action:                 runAction,
+		UseShortOptionHandling: true,
+	}
+}
+
+func runAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return cli.Exit("hapb run: expected one PLAYBOOK argument", run.ExitLoad)
+	}
+	pbPath := c.Args().First()
+	inv, pb, err := load(c, pbPath)
+	if err != nil {
+		return cli.Exit(err.Error(), run.ExitLoad)
+	}
+	out := c.App.Writer
+	switch {
+	case c.Bool("syntax-check"):
+		fmt.Fprintf(out, "\nplaybook: %s\n", pbPath)
+		return nil
+	case c.Bool("list-hosts"), c.Bool("list-tasks"), c.Bool("list-tags"):
+		return list(out, c, pbPath, pb, inv)
+	}
+	extra, err := parseExtraVars(c.StringSlice("extra-vars"))
+	if err != nil {
+		return cli.Exit(err.Error(), run.ExitLoad)
+	}
+	rep := reporter(c, out)
+	dialer := conn.NewDialer(conn.DialerOptions{
+		User:            c.String("user"),
+		KeyFiles:        nonEmpty(c.String("private-key")),
+		Timeout:         c.Duration("timeout"),
+		HostKeyChecking: c.String("host-key-checking"),
+	})
+	defer dialer.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	absPb, _ := filepath.Abs(pbPath)
+	res, err := run.Run(ctx, pb, run.Options{
+		Inventory:   inventoryAdapter{inv},
+		Connector:   connector{dialer},
+		Reporter:    rep,
+		Check:       c.Bool("check"),
+		Diff:        c.Bool("diff"),
+		Tags:        splitTags(c.StringSlice("tags")),
+		SkipTags:    splitTags(c.StringSlice("skip-tags")),
+		Limit:       c.String("limit"),
+		ExtraVars:   extra,
+		Forks:       c.Int("forks"),
+		StartAtTask: c.String("start-at-task"),
+		Become:      c.Bool("become"),
+		BecomeUser:  c.String("become-user"),
+		PlaybookDir: filepath.Dir(absPb),
+	})
+	code := res.ExitCode(err)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return cli.Exit(err.Error(), max(code, run.ExitFailed))
+	}
+	if code != 0 {
+		return cli.Exit("", code)
+	}
+	return nil
+}
+
+// load reads the inventory and the playbook; every error of both is
+// reported at once, before any host is contacted.
+func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbook, error) {
+	var errs *multierror.Error
+	sources := c.StringSlice("inventory")
+	if len(sources) == 0 {
+		sources = []string{"localhost,"}
+	}
+	inv, err := inventory.Load(sources)
+	if err != nil {
+		errs = multierror.Append(errs, err)
+	} else if err := inv.AddPlaybookVars(filepath.Dir(pbPath)); err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	pb, err := playbook.Load(pbPath, playbook.Options{})
+	if err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	if err := errs.ErrorOrNil(); err != nil {
+		return nil, nil, loadError(err)
+	}
+	return inv, pb, nil
+}
+
+// loadError prints every load error on a line of its own.
+func loadError(err error) error {
+	var lines []string
+	var walk func(error)
+	walk = func(e error) {
+		var me *multierror.Error
+		if errors.As(e, &me) {
+			for _, x := range me.Errors {
+				walk(x)
+			}
+			return
+		}
+		lines = append(lines, "ERROR: "+e.Error())
+	}
+	walk(err)
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+func reporter(c *cli.Context, out io.Writer) report.Reporter {
+	if c.String("output") == "json" {
+		return &report.JSON{W: out}
+	}
+	color := !c.Bool("no-color") && os.Getenv("NO_COLOR") == ""
+	if f, ok := out.(*os.File); !ok || !isTerminal(f) {
+		color = false
+	}
+	return &report.Text{W: out, Color: color, Verbosity: c.Count("verbose"), ShowDiff: c.Bool("diff"), Timing: true}
+}
+
+func splitTags(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, t := range strings.Split(s, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// inventoryAdapter gives the executor the inventory's host names.
+type inventoryAdapter struct{ inv *inventory.Inventory }
+
+func (a inventoryAdapter) Select(pattern string) ([]string, error) {
+	hosts, err := a.inv.Select(pattern)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+	}
+	return names, nil
+}
+func (a inventoryAdapter) HostVars(name string) map[string]any { return a.inv.HostVars(name) }
+func (a inventoryAdapter) Groups() map[string][]string         { return a.inv.Groups() }
+
+// connector dials hosts with the SSH (or local) transport.
+type connector struct{ d *conn.Dialer }
+
+func (c connector) Connect(ctx context.Context, host string, vars map[string]any) (conn.Conn, error) {
+	return c.d.Dial(ctx, conn.ConfigFromVars(host, vars))
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

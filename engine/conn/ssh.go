@@ -1,0 +1,228 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// sshConn is the Conn of one host over SSH: sessions multiplexed on one TCP
+// connection, at most Dialer.MaxSessions at a time.
+type sshConn struct {
+	d      *Dialer
+	t      *target
+	sem    chan struct{}
+	become *becomer
+
+	mu     sync.Mutex
+	lc     *liveClient
+	dead   error // set when the host is unreachable for good
+	closed bool
+}
+
+var _ Conn = (*sshConn)(nil)
+
+// killGrace is how long a cancelled command has to exit after SIGTERM
+// (time for traps to remove temporary files) before SIGKILL.
+const killGrace = 500 * time.Millisecond
+
+func newSSHConn(d *Dialer, t *target, becomePassword string) *sshConn {
+	c := &sshConn{d: d, t: t, sem: make(chan struct{}, d.opts.MaxSessions)}
+	c.become = &becomer{host: t.name, login: t.user, password: becomePassword, run: c.runLine}
+	return c
+}
+
+// Run implements Conn.
+func (c *sshConn) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
+	w, err := c.become.wrap(ctx, cmd, cmd.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.runLine(ctx, w.line, w.stdin)
+	if err != nil {
+		if res != nil && ctx.Err() != nil {
+			// Belt and braces: sshd's signal reaches only the session's
+			// process group, and not every sshd honours signals.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			c.become.reap(rctx, w, cmd.Become)
+			cancel()
+			err = commandError(c.t.name, cmd, ctx.Err())
+		}
+		if res != nil {
+			c.become.finish(w, res, cmd.Secrets)
+		}
+		return res, err
+	}
+	if err := c.become.finish(w, res, cmd.Secrets); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// commandError is a command stopped by its context.
+func commandError(host string, cmd *Cmd, err error) error {
+	what := "cancelled"
+	if errors.Is(err, context.DeadlineExceeded) {
+		what = "timed out"
+	}
+	return &CommandError{Host: host, Cmd: Explain(cmd), Reason: what + ", remote process killed", Err: err}
+}
+
+// CommandError is a command that could not run to completion.
+type CommandError struct {
+	Host, Cmd, Reason string
+	Err               error
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Host, e.Cmd, e.Reason)
+}
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// runLine runs one shell line in a new session. On cancellation the session
+// is signalled (TERM, then KILL) and closed, and a partial Result returned
+// with the context's error.
+func (c *sshConn) runLine(ctx context.Context, line string, stdin io.Reader) (*Result, error) {
+	s, lc, release, err := c.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	defer s.Close()
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
+	var inErr chan error
+	if stdin != nil {
+		w, err := s.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		inErr = make(chan error, 1)
+		go func() {
+			_, err := io.Copy(w, stdin)
+			if err == nil {
+				err = w.Close() // EOF for the command; not on a failed read
+			}
+			inErr <- err
+		}()
+	}
+	if err := s.Start(line); err != nil {
+		if !lc.alive() {
+			return nil, Unreachable(c.t.name, lc.lost())
+		}
+		return nil, fmt.Errorf("%s: start: %w", c.t.name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	var werr error
+	select {
+	case werr = <-done:
+	case <-ctx.Done():
+		killSession(s, done)
+		return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
+	case err := <-inErr:
+		if err != nil && lc.alive() && !errors.Is(err, io.EOF) {
+			// The local reader failed: stop the command rather than let
+			// it see a truncated stdin as complete.
+			killSession(s, done)
+			return &Result{ExitCode: -1}, fmt.Errorf("%s: stdin: %w", c.t.name, err)
+		}
+		select {
+		case werr = <-done:
+		case <-ctx.Done():
+			killSession(s, done)
+			return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
+		}
+	}
+	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	var exit *ssh.ExitError
+	switch {
+	case werr == nil:
+	case errors.As(werr, &exit):
+		res.ExitCode = exit.ExitStatus()
+		if sig := exit.Signal(); sig != "" {
+			res.ExitCode = 128 + signalNumber(sig)
+		}
+	case !lc.alive():
+		return res, Unreachable(c.t.name, lc.lost())
+	default:
+		var missing *ssh.ExitMissingError
+		if errors.As(werr, &missing) {
+			return res, fmt.Errorf("%s: %w", c.t.name, errNoExitStatus)
+		}
+		return res, fmt.Errorf("%s: %w", c.t.name, werr)
+	}
+	return res, nil
+}
+
+// killSession stops a session's remote command: SIGTERM, a grace period,
+// SIGKILL, then closing the channel.
+func killSession(s *ssh.Session, done <-chan error) {
+	s.Signal(ssh.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(killGrace):
+		s.Signal(ssh.SIGKILL)
+		select {
+		case <-done:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	s.Close()
+}
+
+func signalNumber(sig string) int {
+	switch ssh.Signal(sig) {
+	case ssh.SIGHUP:
+		return int(syscall.SIGHUP)
+	case ssh.SIGINT:
+		return int(syscall.SIGINT)
+	case ssh.SIGQUIT:
+		return int(syscall.SIGQUIT)
+	case ssh.SIGABRT:
+		return int(syscall.SIGABRT)
+	case ssh.SIGKILL:
+		return int(syscall.SIGKILL)
+	case ssh.SIGSEGV:
+		return int(syscall.SIGSEGV)
+	case ssh.SIGPIPE:
+		return int(syscall.SIGPIPE)
+	case ssh.SIGALRM:
+		return int(syscall.SIGALRM)
+	case ssh.SIGTERM:
+		return int(syscall.SIGTERM)
+	case ssh.SIGUSR1:
+		return int(syscall.SIGUSR1)
+	case ssh.SIGUSR2:
+		return int(syscall.SIGUSR2)
+	}
+	return 127
+}
+
+// Upload implements Conn.
+func (c *sshConn) Upload(ctx context.Context, r io.Reader, dst string, opt FileOpts) error {
+	return uploadWithShell(ctx, c, r, dst, opt)
+}
+
+// ReadFile implements Conn.
+func (c *sshConn) ReadFile(ctx context.Context, path string, become Become) ([]byte, error) {
+	return readWithShell(ctx, c, path, become)
+}
+
+// Close implements Conn. A bastion stays open for the other hosts behind it.
+func (c *sshConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.lc != nil {
+		return c.lc.Close()
+	}
+	return nil
+}

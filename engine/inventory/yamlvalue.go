@@ -1,0 +1,325 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Ansible reads YAML with PyYAML, which implements YAML 1.1: "yes" and "on"
+// are booleans, "0755" is octal, "1e3" is a string. yaml.v3 implements YAML
+// 1.2, so plain scalars are resolved here with PyYAML's rules.
+var (
+	yaml11Bool = map[string]bool{
+		"yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true, "on": true, "On": true, "ON": true,
+		"no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false, "off": false, "Off": false, "OFF": false,
+	}
+	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+)
+
+// resolvePlain types an untagged, unquoted YAML scalar as PyYAML does.
+func resolvePlain(s string) any {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
+		return nil
+	}
+	if b, ok := yaml11Bool[s]; ok {
+		return b
+	}
+	if yaml11Float.MatchString(s) {
+		if f, ok := yaml11ParseFloat(s); ok {
+			return f
+		}
+	}
+	if yaml11Int.MatchString(s) {
+		if n, ok := yaml11ParseInt(s); ok {
+			return n
+		}
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64); err == nil {
+			return f // beyond int64; Python's ints are unbounded
+		}
+	}
+	if m := yaml11Timestamp.FindStringSubmatch(s); m != nil {
+		return isoTimestamp(m)
+	}
+	return s
+}
+
+// yaml11Timestamp is PyYAML's timestamp; such values reach ansible-inventory's
+// JSON as Python's isoformat(), and so they are kept here.
+var yaml11Timestamp = regexp.MustCompile(`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})` +
+	`(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?` +
+	`(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$`)
+
+func isoTimestamp(m []string) string {
+	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	if m[4] == "" {
+		return m[0] // a date: isoformat() gives the text back (or it was a string)
+	}
+	out := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", num(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5]), num(m[6]))
+	if frac := m[7]; frac != "" {
+		if len(frac) > 6 {
+			frac = frac[:6]
+		}
+		frac += strings.Repeat("0", 6-len(frac))
+		if frac != "000000" {
+			out += "." + frac
+		}
+	}
+	switch {
+	case m[8] == "Z":
+		out += "+00:00"
+	case m[9] != "":
+		out += fmt.Sprintf("%s%02d:%02d", m[9], num(m[10]), num(m[11]))
+	}
+	return out
+}
+
+func splitSign(s string) (string, int) {
+	s = strings.ReplaceAll(s, "_", "")
+	switch {
+	case strings.HasPrefix(s, "-"):
+		return s[1:], -1
+	case strings.HasPrefix(s, "+"):
+		return s[1:], 1
+	}
+	return s, 1
+}
+
+func yaml11ParseInt(s string) (int, bool) {
+	s, sign := splitSign(s)
+	var n int64
+	var err error
+	switch {
+	case s == "0":
+		return 0, true
+	case strings.HasPrefix(s, "0b"):
+		n, err = strconv.ParseInt(s[2:], 2, 64)
+	case strings.HasPrefix(s, "0x"):
+		n, err = strconv.ParseInt(s[2:], 16, 64)
+	case strings.HasPrefix(s, "0"):
+		n, err = strconv.ParseInt(s[1:], 8, 64)
+	case strings.Contains(s, ":"):
+		for _, part := range strings.Split(s, ":") {
+			d, perr := strconv.ParseInt(part, 10, 64)
+			if perr != nil {
+				return 0, false
+			}
+			n = n*60 + d
+		}
+	default:
+		n, err = strconv.ParseInt(s, 10, 64)
+	}
+	if err != nil {
+		return 0, false
+	}
+	return sign * int(n), true
+}
+
+func yaml11ParseFloat(s string) (any, bool) {
+	s, sign := splitSign(strings.ToLower(s))
+	switch {
+	case s == ".inf", s == ".nan":
+		return nil, false // JSON cannot carry them; keep the text
+	case strings.Contains(s, ":"):
+		var f float64
+		for _, part := range strings.Split(s, ":") {
+			d, err := strconv.ParseFloat(part, 64)
+			if err != nil {
+				return nil, false
+			}
+			f = f*60 + d
+		}
+		return float64(sign) * f, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return nil, false
+	}
+	return float64(sign) * f, true
+}
+
+// parseYAMLDoc decodes a single YAML document into a node tree; an empty
+// document gives a nil node.
+func parseYAMLDoc(path string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlError(path, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, errorf(path, extra.Line, extra.Column, "expected a single YAML document, found another")
+	}
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil, nil
+		}
+		n := doc.Content[0]
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return nil, nil
+		}
+		return n, nil
+	}
+	return &doc, nil
+}
+
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns yaml.v3's "yaml: line 3: msg" into file:3: msg.
+func yamlError(path string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return errorf(path, 0, 0, "%s", strings.Join(te.Errors, "; "))
+	}
+	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return errorf(path, line, 0, "YAML: %s", m[2])
+	}
+	return errorf(path, 0, 0, "YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// nodeValue converts a YAML node into plain Go values (string, int, float64,
+// bool, nil, []any, map[string]any) with PyYAML's typing.
+func nodeValue(path string, n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(path, n.Content[0])
+	case yaml.AliasNode:
+		return nodeValue(path, n.Alias)
+	case yaml.ScalarNode:
+		return scalarValue(path, n)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := nodeValue(path, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		return out, mergeMapping(path, n, out)
+	}
+	return nil, errorf(path, n.Line, n.Column, "unsupported YAML node")
+}
+
+// mergeMapping fills out with n's pairs; "<<" merge keys give defaults that
+// explicit keys override, as in PyYAML.
+func mergeMapping(path string, n *yaml.Node, out map[string]any) error {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, err := mapKey(path, k)
+		if err != nil {
+			return err
+		}
+		val, err := nodeValue(path, v)
+		if err != nil {
+			return err
+		}
+		out[key] = val
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			mv, err := nodeValue(path, s)
+			if err != nil {
+				return err
+			}
+			mm, ok := mv.(map[string]any)
+			if !ok {
+				return errorf(path, s.Line, s.Column, "merge key << needs a mapping")
+			}
+			for k, v := range mm {
+				if _, set := out[k]; !set {
+					out[k] = v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func mapKey(path string, k *yaml.Node) (string, error) {
+	if k.Kind == yaml.AliasNode {
+		k = k.Alias
+	}
+	if k.Kind != yaml.ScalarNode {
+		return "", errorf(path, k.Line, k.Column, "mapping keys must be scalars")
+	}
+	v, err := scalarValue(path, k)
+	if err != nil {
+		return "", err
+	}
+	s, ok := jsonKey(v)
+	if !ok {
+		return "", errorf(path, k.Line, k.Column, "unsupported mapping key %q", k.Value)
+	}
+	return s, nil
+}
+
+func scalarValue(path string, n *yaml.Node) (any, error) {
+	if n.Style&yaml.TaggedStyle == 0 {
+		if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return n.Value, nil
+		}
+		return resolvePlain(n.Value), nil
+	}
+	switch n.Tag {
+	case "!!int":
+		if v, ok := yaml11ParseInt(n.Value); ok {
+			return v, nil
+		}
+	case "!!float":
+		if v, ok := yaml11ParseFloat(n.Value); ok {
+			return v, nil
+		}
+	case "!!bool":
+		if v, ok := yaml11Bool[n.Value]; ok {
+			return v, nil
+		}
+	case "!!null":
+		return nil, nil
+	default: // !!str, Ansible's !unsafe, and the rest: the text
+		return n.Value, nil
+	}
+	return nil, errorf(path, n.Line, n.Column, "cannot read %q as %s", n.Value, n.Tag)
+}
+
+func kindName(n *yaml.Node) string {
+	if n == nil {
+		return "null"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return kindName(n.Alias)
+	}
+	return fmt.Sprintf("%T", resolvePlain(n.Value))
+}

@@ -1,0 +1,85 @@
+package playbook
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+// conditions compiles a when/changed_when/failed_when value: one
+// expression, a boolean, or a list of them (all must hold).
+func (l *loader) conditions(n *yaml.Node, what string) []*tmpl.Expr {
+	n = resolve(n)
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	var out []*tmpl.Expr
+	for _, c := range items {
+		if e := l.condition(c, what); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+var wrapped = regexp.MustCompile(`^\{\{-?\s*(.*?)\s*-?\}\}$`)
+
+func (l *loader) condition(n *yaml.Node, what string) *tmpl.Expr {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		hint := ""
+		if n.Kind == yaml.MappingNode {
+			hint = " (YAML reads an unquoted `a ? b : c` or `x: y` as a mapping; quote the expression)"
+		}
+		l.errs.add(l.pos(n), "%s must be an expression, got %s%s", what, kind(n), hint)
+		return nil
+	}
+	src := strings.TrimSpace(n.Value)
+	if isTemplate(src) {
+		hint := "x == 1"
+		if m := wrapped.FindStringSubmatch(src); m != nil {
+			hint = m[1]
+		}
+		l.errs.add(l.pos(n), "%s: conditions are expressions, write `%s`, not `{{ ... }}`", what, hint)
+		return nil
+	}
+	if n.Tag == "!!bool" {
+		src = strings.ToLower(src)
+		if src != "true" && src != "false" {
+			src = map[string]string{"yes": "true", "on": "true", "no": "false", "off": "false"}[src]
+		}
+	}
+	e, err := tmpl.CompileExpr(src)
+	if err != nil {
+		// One error a line: expr's caret drawing follows the first.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		l.errs.add(l.pos(n), "%s: %s", what, msg)
+		return nil
+	}
+	return e
+}
+
+// until reads until, which the model holds as one expression: a list
+// becomes their conjunction.
+func (l *loader) until(n *yaml.Node) *tmpl.Expr {
+	es := l.conditions(n, "until")
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = "(" + e.String() + ")"
+	}
+	e, err := tmpl.CompileExpr(strings.Join(parts, " && "))
+	if err != nil {
+		l.errs.add(l.pos(n), "until: %v", err)
+	}
+	return e
+}

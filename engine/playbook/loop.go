@@ -1,0 +1,121 @@
+package playbook
+
+import (
+	"sort"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+var loopKeys = []string{"loop", "with_items", "with_list", "with_dict"}
+
+// loop reads loop or one of its with_* forms into a compiled list or a
+// template that renders to one.
+func (l *loader) loop(kw map[string]pair) any {
+	var found []pair
+	for _, k := range loopKeys {
+		if p, ok := kw[k]; ok {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].K.Line < found[j].K.Line })
+	for _, p := range found[1:] {
+		l.errs.add(l.pos(p.K), "%s and %s cannot be used together", found[0].Key, p.Key)
+	}
+	p := found[0]
+	n := resolve(p.V)
+	if t, ok := l.compiled(n).(*tmpl.Template); ok && n.Kind == yaml.ScalarNode {
+		return t
+	}
+	switch p.Key {
+	case "with_dict":
+		if n.Kind != yaml.MappingNode {
+			l.errs.add(l.pos(n), "with_dict needs a mapping or a template, got %s", kind(n))
+			return nil
+		}
+		var items []any
+		for _, e := range l.mapping(n, "with_dict") {
+			items = append(items, map[string]any{"key": e.Key, "value": l.compiled(e.V)})
+		}
+		return items
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errs.add(l.pos(n), "%s needs a list or a template, got %s", p.Key, kind(n))
+		return nil
+	}
+	items := l.compiled(n).([]any)
+	if p.Key == "with_items" {
+		// with_items flattens one level, as Ansible does.
+		var flat []any
+		for _, it := range items {
+			if sub, ok := it.([]any); ok {
+				flat = append(flat, sub...)
+			} else {
+				flat = append(flat, it)
+			}
+		}
+		items = flat
+	}
+	if items == nil {
+		items = []any{}
+	}
+	return items
+}
+
+func (l *loader) loopControl(kw map[string]pair) LoopControl {
+	lc := LoopControl{LoopVar: "item"}
+	p, ok := kw["loop_control"]
+	if !ok {
+		return lc
+	}
+	if !hasLoop(kw) {
+		l.errs.add(l.pos(p.K), "loop_control without a loop")
+	}
+	for _, e := range l.mapping(p.V, "loop_control") {
+		switch e.Key {
+		case "loop_var":
+			lc.LoopVar = l.staticStr(e.V, e.Key)
+		case "index_var":
+			lc.IndexVar = l.staticStr(e.V, e.Key)
+		case "label":
+			switch v := l.compiled(e.V).(type) {
+			case *tmpl.Template:
+				lc.Label = v
+			default:
+				// A constant label is still a template, one that
+				// renders to itself.
+				t, err := tmpl.Compile(l.pos(e.V).File, "{{ "+strconv.Quote(l.str(e.V, e.Key))+" }}")
+				if err == nil {
+					lc.Label, _ = t.(*tmpl.Template)
+				}
+			}
+		case "pause":
+			lc.Pause = l.seconds(e.V, e.Key)
+		case "extended":
+			l.boolean(e.V, e.Key)
+		default:
+			l.errs.add(l.pos(e.K), "unknown loop_control keyword %q%s", e.Key,
+				didYouMean(e.Key, []string{"loop_var", "index_var", "label", "pause", "extended"}))
+		}
+	}
+	for _, v := range []string{lc.LoopVar, lc.IndexVar} {
+		if v != "" && !identifier.MatchString(v) {
+			l.errs.add(l.pos(p.V), "loop_control: %q is not a variable name", v)
+		}
+	}
+	return lc
+}
+
+func hasLoop(kw map[string]pair) bool {
+	for _, k := range loopKeys {
+		if _, ok := kw[k]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,107 @@
+// Package report turns the executor's events into output: Ansible-like text
+// with a PLAY RECAP, or one JSON object per line. Every value shown passes
+// through redaction first, so secrets and no_log results never reach it.
+package report
+
+import (
+	"sort"
+	"time"
+)
+
+// Status is the outcome of a task on a host.
+type Status string
+
+const (
+	OK          Status = "ok"
+	Changed     Status = "changed"
+	Failed      Status = "failed"
+	Skipped     Status = "skipped"
+	Unreachable Status = "unreachable"
+)
+
+// Reporter receives the run's events in order. The executor calls it from
+// one goroutine at a time.
+type Reporter interface {
+	PlayStart(name string, check bool)
+	TaskStart(name string, kind TaskKind)
+	Result(r *HostResult)
+	Warn(msg string)
+	Recap(stats []*HostStats, elapsed time.Duration)
+}
+
+// TaskKind tells a task banner apart from a handler's.
+type TaskKind int
+
+const (
+	KindTask TaskKind = iota
+	KindHandler
+)
+
+// HostResult is one task's outcome on one host (or one loop item).
+type HostResult struct {
+	Host     string
+	Delegate string // delegate_to host, if any
+	Status   Status
+	Item     string // loop item label; "" outside loops
+	Loop     bool   // this is the summary line of a loop: items were shown
+	Ignored  bool   // failed but ignore_errors
+	Msg      string
+	Diffs    []Diff
+	// Data is what -v shows (and --output json always): the registered
+	// result. Nil under no_log.
+	Data   map[string]any
+	NoLog  bool
+	Output string // debug's message, shown at every verbosity
+}
+
+// Diff is a file change shown with --diff.
+type Diff struct {
+	Path          string
+	Before, After string
+}
+
+// HostStats are one host's counters for the PLAY RECAP.
+type HostStats struct {
+	Host        string
+	OK          int
+	Changed     int
+	Unreachable int
+	Failed      int
+	Skipped     int
+	Rescued     int
+	Ignored     int
+}
+
+// SortStats orders stats by host name, as the recap shows them.
+func SortStats(s []*HostStats) {
+	sort.Slice(s, func(i, j int) bool { return s[i].Host < s[j].Host })
+}
+
+// Multi sends every event to several reporters.
+type Multi []Reporter
+
+func (m Multi) PlayStart(name string, check bool) {
+	for _, r := range m {
+		r.PlayStart(name, check)
+	}
+}
+func (m Multi) TaskStart(name string, kind TaskKind) {
+	for _, r := range m {
+		r.TaskStart(name, kind)
+	}
+}
+func (m Multi) Result(h *HostResult) {
+	for _, r := range m {
+		r.Result(h)
+	}
+}
+func (m Multi) Warn(msg string) {
+	for _, r := range m {
+		r.Warn(msg)
+	}
+}
+func (m Multi) Recap(s []*HostStats, d time.Duration) {
+	for _, r := range m {
+		r.Recap(s, d)
+	}
+}

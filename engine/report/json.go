@@ -1,0 +1,77 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// JSON writes one JSON object per event and line (--output json), for
+// machines: {"event": "result", "host": …, "status": …, …}.
+type JSON struct {
+	W   io.Writer
+	enc *json.Encoder
+}
+
+func (j *JSON) emit(v map[string]any) {
+	if j.enc == nil {
+		j.enc = json.NewEncoder(j.W)
+		j.enc.SetEscapeHTML(false)
+	}
+	j.enc.Encode(v)
+}
+
+// PlayStart implements Reporter.
+func (j *JSON) PlayStart(name string, check bool) {
+	j.emit(map[string]any{"event": "play", "name": name, "check": check})
+}
+
+// TaskStart implements Reporter.
+func (j *JSON) TaskStart(name string, kind TaskKind) {
+	ev := "task"
+	if kind == KindHandler {
+		ev = "handler"
+	}
+	j.emit(map[string]any{"event": ev, "name": name})
+}
+
+// Result implements Reporter.
+func (j *JSON) Result(r *HostResult) {
+	ev := map[string]any{"event": "result", "host": r.Host, "status": r.Status}
+	if r.Delegate != "" {
+		ev["delegate"] = r.Delegate
+	}
+	if r.Item != "" {
+		ev["item"] = r.Item
+	}
+	if r.Ignored {
+		ev["ignored"] = true
+	}
+	if r.NoLog {
+		ev["censored"] = true
+	} else {
+		if r.Msg != "" {
+			ev["msg"] = r.Msg
+		}
+		if r.Data != nil {
+			ev["result"] = r.Data
+		}
+		if len(r.Diffs) > 0 {
+			ev["diff"] = r.Diffs
+		}
+	}
+	j.emit(ev)
+}
+
+// Warn implements Reporter.
+func (j *JSON) Warn(msg string) { j.emit(map[string]any{"event": "warning", "msg": msg}) }
+
+// Recap implements Reporter.
+func (j *JSON) Recap(stats []*HostStats, elapsed time.Duration) {
+	hosts := make(map[string]any, len(stats))
+	for _, s := range stats {
+		hosts[s.Host] = map[string]int{"ok": s.OK, "changed": s.Changed, "unreachable": s.Unreachable,
+			"failed": s.Failed, "skipped": s.Skipped, "rescued": s.Rescued, "ignored": s.Ignored}
+	}
+	j.emit(map[string]any{"event": "recap", "hosts": hosts, "elapsed_ms": elapsed.Milliseconds()})
+}

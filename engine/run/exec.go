@@ -1,0 +1,554 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/engine/params"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/report"
+	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/vars"
+	"github.com/hapb/hapb/modules"
+)
+
+// outcome is a task's result on one host, before it is applied.
+type outcome struct {
+	res      modules.Result
+	unreach  bool
+	ignored  bool // failed under ignore_errors
+	items    []*itemOutcome
+	delegate string
+	// registered is the value `register` stores.
+	registered map[string]any
+}
+
+type itemOutcome struct {
+	label string
+	res   modules.Result
+	value map[string]any
+}
+
+// execHost runs task t on one host: conditions, loop, retries, module. It
+// only reads shared state.
+func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, sc map[string]any) *outcome {
+	out := &outcome{}
+	v, err := p.taskVars(t, h, sc)
+	if err != nil {
+		out.res = failure(t, h, err)
+		return out
+	}
+	if t.Loop == nil {
+		ok, err := evalWhen(t.When, v)
+		switch {
+		case err != nil:
+			out.res = failure(t, h, err)
+		case !ok:
+			out.res = modules.Result{Skipped: true, Msg: "Conditional result was False"}
+		default:
+			out.res, out.unreach = p.attempt(ctx, t, h, v, out)
+		}
+		out.registered = resultMap(&out.res)
+		p.ignore(t, out)
+		return out
+	}
+	items, err := loopItems(t.Loop, v)
+	if err != nil {
+		out.res = failure(t, h, err)
+		out.registered = resultMap(&out.res)
+		return out
+	}
+	lc := t.LoopControl
+	loopVar := lc.LoopVar
+	if loopVar == "" {
+		loopVar = "item"
+	}
+	results := make([]any, 0, len(items))
+	all := modules.Result{Skipped: true}
+	for i, item := range items {
+		iv := withVars(v, map[string]any{loopVar: item, "ansible_loop_var": loopVar})
+		if lc.IndexVar != "" {
+			iv[lc.IndexVar] = i
+		}
+		io := &itemOutcome{label: itemLabel(lc.Label, item, iv)}
+		ok, err := evalWhen(t.When, iv)
+		switch {
+		case err != nil:
+			io.res = failure(t, h, err)
+		case !ok:
+			io.res = modules.Result{Skipped: true, Msg: "Conditional result was False"}
+		default:
+			var unreach bool
+			io.res, unreach = p.attempt(ctx, t, h, iv, out)
+			if unreach {
+				out.res, out.unreach = io.res, true
+				return out
+			}
+		}
+		io.value = resultMap(&io.res)
+		io.value[loopVar] = item
+		io.value["ansible_loop_var"] = loopVar
+		results = append(results, io.value)
+		out.items = append(out.items, io)
+		all.Changed = all.Changed || io.res.Changed
+		all.Failed = all.Failed || io.res.Failed
+		all.Skipped = all.Skipped && io.res.Skipped
+		all.Secrets = append(all.Secrets, io.res.Secrets...)
+		if io.res.Facts != nil {
+			if all.Facts == nil {
+				all.Facts = map[string]any{}
+			}
+			for k, fv := range io.res.Facts {
+				all.Facts[k] = fv
+			}
+		}
+		if lc.Pause > 0 && i < len(items)-1 {
+			sleep(ctx, lc.Pause)
+		}
+	}
+	switch {
+	case all.Failed:
+		all.Msg = "One or more items failed"
+	case len(items) == 0:
+		all.Msg = "No items in the list"
+	default:
+		all.Msg = "All items completed"
+	}
+	out.res = all
+	out.registered = resultMap(&all)
+	out.registered["results"] = results
+	p.ignore(t, out)
+	return out
+}
+
+func (p *playRun) ignore(t *playbook.Task, out *outcome) {
+	if out.res.Failed && t.IgnoreErrors && !out.unreach {
+		out.ignored = true
+	}
+}
+
+// taskVars are the variables a task sees on a host: the host's, the
+// enclosing includes', the role's params and the task's own vars.
+func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (map[string]any, error) {
+	if len(sc) == 0 && len(t.Vars) == 0 && (t.Role == nil || len(t.Role.Params) == 0) {
+		return h.vars.Vars(), nil
+	}
+	overlay := make(map[string]any, len(sc)+len(t.Vars))
+	for k, v := range sc {
+		overlay[k] = v
+	}
+	base := h.vars.With(overlay)
+	if t.Role != nil {
+		for k, v := range t.Role.Params {
+			rv, err := tmpl.Render(v, base)
+			if err != nil {
+				return nil, fmt.Errorf("role parameter %s: %w", k, err)
+			}
+			overlay[k] = rv
+		}
+	}
+	for k, v := range t.Vars {
+		rv, err := tmpl.Render(v, base)
+		if err != nil {
+			return nil, fmt.Errorf("vars: %s: %w", k, err)
+		}
+		overlay[k] = rv
+	}
+	return h.vars.With(overlay), nil
+}
+
+// attempt runs the module, repeating it while `until` does not hold, then
+// applies changed_when and failed_when.
+func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v map[string]any, out *outcome) (modules.Result, bool) {
+	retries := 0
+	if t.Until != nil {
+		retries = t.Retries
+	}
+	for try := 0; ; try++ {
+		res, unreach := p.runModule(ctx, t, h, v, out)
+		if unreach {
+			return res, true
+		}
+		withRes := v
+		if t.Register != "" && (t.Until != nil || len(t.ChangedWhen) > 0 || len(t.FailedWhen) > 0) {
+			withRes = withVars(v, map[string]any{t.Register: resultMap(&res)})
+		}
+		if t.Until != nil {
+			ok, err := t.Until.Bool(withRes)
+			if err != nil {
+				return failure(t, h, err), false
+			}
+			if !ok && try < retries && ctx.Err() == nil {
+				sleep(ctx, t.Delay)
+				continue
+			}
+			if !ok {
+				res.Failed = true
+				if res.Msg == "" {
+					res.Msg = fmt.Sprintf("retries exhausted (%d) waiting for: %s", retries, t.Until)
+				}
+			}
+			if res.Data == nil {
+				res.Data = map[string]any{}
+			}
+			res.Data["attempts"] = try + 1
+		}
+		if len(t.ChangedWhen) > 0 && !res.Skipped {
+			ok, err := allTrue(t.ChangedWhen, withRes)
+			if err != nil {
+				return failure(t, h, err), false
+			}
+			res.Changed = ok
+		}
+		if len(t.FailedWhen) > 0 && !res.Skipped {
+			ok, err := allTrue(t.FailedWhen, withRes)
+			if err != nil {
+				return failure(t, h, err), false
+			}
+			res.Failed = ok
+			if ok && res.Msg == "" {
+				res.Msg = "failed_when condition holds: " + exprList(t.FailedWhen)
+			}
+		}
+		return res, false
+	}
+}
+
+// runModule decodes the task's parameters for this host, connects, plans
+// and, unless in check mode, applies.
+func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState, v map[string]any, out *outcome) (modules.Result, bool) {
+	pr := t.Params
+	if pr == nil {
+		rendered, err := tmpl.Render(t.Args, v)
+		if err != nil {
+			return failure(t, h, err), false
+		}
+		args, _ := rendered.(map[string]any)
+		if pr, err = playbook.DecodeParams(t.Module, args); err != nil {
+			return failure(t, h, err), false
+		}
+	}
+	mt := &modules.Task{Host: h.name, Vars: v, Diff: p.r.opts.Diff, NoLog: t.NoLog,
+		SearchDirs: t.SearchDirs, Timeout: t.Timeout}
+	if mt.Timeout == 0 {
+		mt.Timeout = p.r.opts.TaskTimeout
+	}
+	mt.Check = p.r.opts.Check
+	if t.CheckMode != nil {
+		mt.Check = *t.CheckMode
+	}
+	if t.Diff != nil {
+		mt.Diff = *t.Diff
+	}
+	if len(t.Environment) > 0 {
+		env, err := renderEnv(t.Environment, v)
+		if err != nil {
+			return failure(t, h, err), false
+		}
+		mt.Env = env
+	}
+	if local, ok := t.Module.(modules.Local); !ok || !local.RunsLocally() {
+		target, targetVars, err := p.delegate(t, h, v)
+		if err != nil {
+			return failure(t, h, err), false
+		}
+		out.delegate = target
+		c, err := p.r.conn(ctx, target, targetVars)
+		if err != nil {
+			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
+		}
+		mt.Conn = c
+		mt.Become = p.become(t, targetVars)
+	}
+	if mt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, mt.Timeout)
+		defer cancel()
+	}
+	plan, err := t.Module.Plan(ctx, mt, pr)
+	if err == nil && plan.Changed && plan.Apply != nil && !mt.Check {
+		err = plan.Apply(ctx, &plan.Result)
+	}
+	if err != nil {
+		if errors.Is(err, conn.ErrUnreachable) {
+			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("task timed out after %s: %w", mt.Timeout, err)
+		}
+		res := failure(t, h, err)
+		if plan != nil {
+			res.Data = plan.Data
+		}
+		return res, false
+	}
+	return plan.Result, false
+}
+
+// delegate returns the host a task's module runs on, and its variables.
+func (p *playRun) delegate(t *playbook.Task, h *hostState, v map[string]any) (string, map[string]any, error) {
+	if t.DelegateTo == nil || t.DelegateTo == "" {
+		return h.name, v, nil
+	}
+	target, err := tmpl.Render(t.DelegateTo, v)
+	if err != nil {
+		return "", nil, fmt.Errorf("delegate_to: %w", err)
+	}
+	name := tmpl.ToString(target)
+	if other, ok := p.r.hosts[name]; ok {
+		return name, other.Vars(), nil
+	}
+	if name == "localhost" || name == "127.0.0.1" {
+		return name, map[string]any{"ansible_connection": "local", "inventory_hostname": name}, nil
+	}
+	return name, map[string]any{"ansible_host": name, "inventory_hostname": name}, nil
+}
+
+// become is the privilege escalation of a task: the task's (inherited from
+// block and play), else the host's ansible_become, else -b.
+func (p *playRun) become(t *playbook.Task, hv map[string]any) conn.Become {
+	on := t.Become
+	if !on {
+		if b, ok := params.ToBool(hv["ansible_become"]); ok && b {
+			on = true
+		}
+		on = on || p.r.opts.Become
+	}
+	if !on {
+		return conn.Become{}
+	}
+	user := t.BecomeUser
+	if user == "" {
+		user, _ = hv["ansible_become_user"].(string)
+	}
+	if user == "" {
+		user = p.r.opts.BecomeUser
+	}
+	if user == "" {
+		user = "root"
+	}
+	return conn.Become{User: user}
+}
+
+// apply applies a host's outcome: report-independent state changes. It
+// returns whether the host failed (and so leaves the play).
+func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
+	st := p.r.stats.of(h.name)
+	res := &out.res
+	p.r.redactor.add(res.Secrets...)
+	switch {
+	case out.unreach:
+		if t.IgnoreUnreachable {
+			st.Skipped++
+			return false
+		}
+		st.Unreachable++
+		h.unreach = true
+		return true
+	case res.Failed && !out.ignored:
+		st.Failed++
+		h.failed = true
+		p.share(t, h, out) // rescue and always may read it
+		return true
+	case res.Failed:
+		st.Ignored++
+	case res.Skipped:
+		st.Skipped++
+	default:
+		st.OK++
+		if res.Changed {
+			st.Changed++
+		}
+	}
+	p.share(t, h, out)
+	if res.Changed && !res.Failed {
+		for _, n := range t.Notify {
+			h.notified[n] = true
+		}
+	}
+	return false
+}
+
+// share stores what a task leaves in a host's variables: the registered
+// result and facts. run_once shares the one result with every host.
+func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
+	if t.Register != "" {
+		h.vars.Set(t.Register, out.registered, vars.Runtime)
+	}
+	if len(out.res.Facts) > 0 && !out.res.Failed {
+		lvl := vars.Runtime
+		if t.Action == "setup" || strings.HasSuffix(t.Action, ".setup") {
+			lvl = vars.Facts
+		}
+		h.vars.SetAll(out.res.Facts, lvl)
+	}
+	h.vars.Resolve()
+}
+
+// report shows a host's outcome.
+func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
+	rd := p.r.redactor
+	rd.add(out.res.Secrets...)
+	noLog := t.NoLog
+	for _, it := range out.items {
+		hr := p.hostResult(t, h, out, &it.res, it.value, noLog)
+		hr.Item = rd.str(it.label)
+		if noLog {
+			hr.Item = "(censored due to no_log)"
+		}
+		p.r.opts.Reporter.Result(hr)
+	}
+	hr := p.hostResult(t, h, out, &out.res, out.registered, noLog)
+	hr.Loop = len(out.items) > 0
+	if hr.Loop && !out.res.Failed && !out.unreach {
+		return // items were shown; Ansible prints no summary line then
+	}
+	if out.unreach {
+		hr.Status = report.Unreachable
+	}
+	hr.Ignored = out.ignored
+	p.r.opts.Reporter.Result(hr)
+}
+
+func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *modules.Result, data map[string]any, noLog bool) *report.HostResult {
+	rd := p.r.redactor
+	hr := &report.HostResult{Host: h.name, NoLog: noLog}
+	if out.delegate != h.name {
+		hr.Delegate = out.delegate
+	}
+	switch {
+	case res.Failed:
+		hr.Status = report.Failed
+	case res.Skipped:
+		hr.Status = report.Skipped
+	case res.Changed:
+		hr.Status = report.Changed
+	default:
+		hr.Status = report.OK
+	}
+	if noLog {
+		return hr
+	}
+	hr.Msg = rd.str(res.Msg)
+	hr.Data, _ = rd.value(data).(map[string]any)
+	for _, d := range res.Diffs {
+		hr.Diffs = append(hr.Diffs, report.Diff{Path: d.Path, Before: rd.str(d.Before), After: rd.str(d.After)})
+	}
+	if isDebug(t) && !res.Skipped && !res.Failed {
+		shown, _ := rd.value(res.Data).(map[string]any)
+		b, _ := json.MarshalIndent(shown, "", "    ")
+		hr.Output = string(b)
+	}
+	return hr
+}
+
+func isDebug(t *playbook.Task) bool {
+	return t.Action == "debug" || strings.HasSuffix(t.Action, ".debug")
+}
+
+// resultMap is a result as `register` stores it.
+func resultMap(res *modules.Result) map[string]any {
+	m := make(map[string]any, len(res.Data)+4)
+	for k, v := range res.Data {
+		m[k] = v
+	}
+	m["changed"] = res.Changed
+	m["failed"] = res.Failed
+	if res.Skipped {
+		m["skipped"] = true
+	}
+	if res.Msg != "" {
+		m["msg"] = res.Msg
+	}
+	return m
+}
+
+func failure(t *playbook.Task, h *hostState, err error) modules.Result {
+	return modules.Result{Failed: true, Msg: fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err))}
+}
+
+func evalWhen(conds []*tmpl.Expr, v map[string]any) (bool, error) {
+	return allTrue(conds, v)
+}
+
+func allTrue(conds []*tmpl.Expr, v map[string]any) (bool, error) {
+	for _, c := range conds {
+		ok, err := c.Bool(v)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func exprList(conds []*tmpl.Expr) string {
+	s := make([]string, len(conds))
+	for i, c := range conds {
+		s[i] = c.String()
+	}
+	return strings.Join(s, " and ")
+}
+
+func loopItems(loop any, v map[string]any) ([]any, error) {
+	r, err := tmpl.Render(loop, v)
+	if err != nil {
+		return nil, fmt.Errorf("loop: %w", err)
+	}
+	switch items := r.(type) {
+	case []any:
+		return items, nil
+	case []string:
+		out := make([]any, len(items))
+		for i, s := range items {
+			out[i] = s
+		}
+		return out, nil
+	case nil:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("loop: expected a list, got %T", r)
+}
+
+func itemLabel(label *tmpl.Template, item any, v map[string]any) string {
+	if label != nil {
+		if s, err := label.RenderString(v); err == nil {
+			return s
+		}
+	}
+	return tmpl.ToString(item)
+}
+
+func withVars(base map[string]any, extra map[string]any) map[string]any {
+	m := make(map[string]any, len(base)+len(extra))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func renderEnv(env map[string]any, v map[string]any) (map[string]string, error) {
+	out := make(map[string]string, len(env))
+	for k, e := range env {
+		r, err := tmpl.Render(e, v)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", k, err)
+		}
+		out[k] = tmpl.ToString(r)
+	}
+	return out, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

@@ -1,0 +1,190 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/hapb/hapb/engine/params"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/vars"
+	"github.com/hapb/hapb/modules"
+)
+
+// hostState is a host during one play.
+type hostState struct {
+	name     string
+	vars     *vars.Host
+	failed   bool // failed a task: leaves the play (and the run)
+	unreach  bool
+	ended    bool // meta: end_host
+	notified map[string]bool
+}
+
+func (h *hostState) active() bool { return !h.failed && !h.unreach && !h.ended }
+
+// playRun is the state of one play.
+type playRun struct {
+	r     *runner
+	play  *playbook.Play
+	hosts []*hostState
+	ended bool // meta: end_play, any_errors_fatal, max_fail_percentage
+	// batch is the current serial batch, for max_fail_percentage.
+	batch []*hostState
+}
+
+// runPlay runs one play; it reports false when the run must stop (every
+// host of the play failed).
+func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error) {
+	names, err := r.opts.Inventory.Select(play.Hosts)
+	if err != nil {
+		return false, fmt.Errorf("%s: hosts: %w", play.Pos, err)
+	}
+	if r.opts.Limit != "" {
+		limited, err := r.opts.Inventory.Select(r.opts.Limit)
+		if err != nil {
+			return false, fmt.Errorf("--limit: %w", err)
+		}
+		names = intersect(names, limited)
+	}
+	r.opts.Reporter.PlayStart(play.Name, r.opts.Check)
+	groups := r.opts.Inventory.Groups()
+	p := &playRun{r: r, play: play}
+	for _, n := range names {
+		if r.gone[n] {
+			continue
+		}
+		h := r.host(n, groups)
+		p.hosts = append(p.hosts, &hostState{name: n, vars: h, notified: map[string]bool{}})
+	}
+	if len(p.hosts) == 0 {
+		r.opts.Reporter.Warn("no hosts matched, skipping play: " + play.Name)
+		return true, nil
+	}
+	p.setPlayVars()
+	allNames := make([]string, len(p.hosts))
+	for i, h := range p.hosts {
+		allNames[i] = h.name
+	}
+	for _, batch := range p.batches() {
+		if p.ended || ctx.Err() != nil {
+			break
+		}
+		p.batch = batch
+		batchNames := make([]string, len(batch))
+		for i, h := range batch {
+			batchNames[i] = h.name
+		}
+		for _, h := range p.hosts {
+			h.vars.Set("ansible_play_hosts_all", allNames, vars.Magic)
+			h.vars.Set("ansible_play_batch", batchNames, vars.Magic)
+			h.vars.Set("ansible_play_hosts", batchNames, vars.Magic)
+			h.vars.Set("play_hosts", batchNames, vars.Magic)
+		}
+		if play.GatherFacts {
+			p.gatherFacts(ctx, batch)
+		}
+		for _, section := range [][]*playbook.Task{play.PreTasks, play.Tasks, play.PostTasks} {
+			if p.ended || ctx.Err() != nil {
+				break
+			}
+			p.runTasks(ctx, section, batch, nil)
+			p.flushHandlers(ctx, batch)
+		}
+	}
+	left := 0
+	for _, h := range p.hosts {
+		if h.failed || h.unreach {
+			r.gone[h.name] = true
+		} else {
+			left++
+		}
+	}
+	if left == 0 {
+		r.opts.Reporter.Warn("NO MORE HOSTS LEFT")
+		return false, nil
+	}
+	return true, nil
+}
+
+// setPlayVars layers the play's variables over the inventory's.
+func (p *playRun) setPlayVars() {
+	p.r.redactor.addFromVars(p.play.Vars)
+	p.r.redactor.addFromVars(p.play.VarsFiles)
+	p.r.redactor.addFromVars(p.r.opts.ExtraVars)
+	for _, h := range p.hosts {
+		for _, role := range p.play.Roles {
+			h.vars.SetAll(role.Defaults, vars.RoleDefaults)
+		}
+		h.vars.SetAll(p.play.Vars, vars.PlayVars)
+		h.vars.SetAll(p.play.VarsFiles, vars.VarsFiles)
+		for _, role := range p.play.Roles {
+			h.vars.SetAll(role.Vars, vars.RoleVars)
+		}
+		h.vars.Resolve()
+	}
+}
+
+// batches splits the play's hosts by `serial`.
+func (p *playRun) batches() [][]*hostState {
+	if len(p.play.Serial) == 0 {
+		return [][]*hostState{p.hosts}
+	}
+	var out [][]*hostState
+	rest := p.hosts
+	for i := 0; len(rest) > 0; i++ {
+		spec := p.play.Serial[min(i, len(p.play.Serial)-1)]
+		n := serialSize(spec, len(p.hosts))
+		n = min(n, len(rest))
+		out = append(out, rest[:n])
+		rest = rest[n:]
+	}
+	return out
+}
+
+func serialSize(spec any, total int) int {
+	if s, ok := spec.(string); ok && strings.HasSuffix(s, "%") {
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		if err == nil {
+			return max(1, int(math.Floor(float64(total)*pct/100)))
+		}
+	}
+	if n, ok := params.ToInt(spec); ok && n > 0 {
+		return int(n)
+	}
+	return total
+}
+
+// gatherFacts runs the setup module on the batch, as Ansible's implicit
+// "Gathering Facts" task.
+func (p *playRun) gatherFacts(ctx context.Context, batch []*hostState) {
+	setup, ok := modules.Lookup("setup")
+	if !ok {
+		p.r.opts.Reporter.Warn("no setup module: facts not gathered")
+		return
+	}
+	pr := setup.NewParams()
+	if err := params.Decode(map[string]any{}, pr); err != nil {
+		p.r.opts.Reporter.Warn("setup: " + err.Error())
+		return
+	}
+	t := &playbook.Task{Pos: p.play.Pos, Name: "Gathering Facts", Action: "setup",
+		Module: setup, Params: pr, Tags: []string{"always"}}
+	p.runTask(ctx, t, batch, nil)
+}
+
+func intersect(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

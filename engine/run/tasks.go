@@ -1,0 +1,380 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hapb/hapb/engine/params"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/report"
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+// scope holds per-host variables that enclosing includes add (loop items of
+// an include_tasks, include_role vars).
+type scope map[*hostState]map[string]any
+
+// runTasks runs a task list on hosts and returns the hosts that failed in it.
+func (p *playRun) runTasks(ctx context.Context, tasks []*playbook.Task, hosts []*hostState, sc scope) []*hostState {
+	var failed []*hostState
+	for _, t := range tasks {
+		if p.ended || ctx.Err() != nil {
+			break
+		}
+		failed = append(failed, p.runTask(ctx, t, hosts, sc)...)
+	}
+	return failed
+}
+
+// runTask runs one task, block or include and returns the hosts that failed.
+func (p *playRun) runTask(ctx context.Context, t *playbook.Task, hosts []*hostState, sc scope) []*hostState {
+	if t.IsBlock() {
+		return p.runBlock(ctx, t, hosts, sc)
+	}
+	if !TagsAllow(t.Tags, p.r.opts.Tags, p.r.opts.SkipTags) {
+		return nil
+	}
+	if p.r.startAt != "" {
+		if ok, _ := path.Match(p.r.startAt, t.Label()); !ok && t.Label() != p.r.startAt {
+			return nil
+		}
+		p.r.startAt = ""
+	}
+	active := activeOf(hosts)
+	if len(active) == 0 {
+		return nil
+	}
+	if t.Action == "meta" {
+		p.meta(ctx, t, active)
+		return nil
+	}
+	p.r.opts.Reporter.TaskStart(p.taskName(t, active[0], sc), report.KindTask)
+	return p.execute(ctx, t, active, sc)
+}
+
+func activeOf(hosts []*hostState) []*hostState {
+	out := make([]*hostState, 0, len(hosts))
+	for _, h := range hosts {
+		if h.active() {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// runBlock runs block, then rescue on the hosts that failed in it, then
+// always on every host that entered. An include is a block whose condition
+// is evaluated once and whose loop repeats the whole block.
+func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostState, sc scope) []*hostState {
+	entered := activeOf(hosts)
+	if b.Include {
+		return p.runInclude(ctx, b, entered, sc)
+	}
+	failed := p.runTasks(ctx, b.Block, entered, sc)
+	if len(failed) > 0 && len(b.Rescue) > 0 {
+		for _, h := range failed {
+			h.failed = false
+			st := p.r.stats.of(h.name)
+			st.Failed--
+			st.Rescued++
+		}
+		failed = p.runTasks(ctx, b.Rescue, failed, sc)
+	}
+	if len(b.Always) > 0 {
+		for _, h := range failed {
+			h.failed = false
+		}
+		failed = append(failed, p.runTasks(ctx, b.Always, entered, sc)...)
+		for _, h := range failed {
+			h.failed = true
+		}
+	}
+	return failed
+}
+
+// runInclude runs an include_tasks/include_role block: when is evaluated
+// once per host, and a loop runs the block once per item.
+func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hostState, sc scope) []*hostState {
+	type run struct {
+		items []any
+	}
+	runs := map[*hostState]*run{}
+	var in []*hostState
+	maxItems := 0
+	for _, h := range hosts {
+		v := h.vars.With(sc[h])
+		ok, err := evalWhen(b.When, v)
+		if err != nil {
+			p.failHost(h, b, err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		items := []any{nil}
+		if b.Loop != nil {
+			items, err = loopItems(b.Loop, v)
+			if err != nil {
+				p.failHost(h, b, err)
+				continue
+			}
+		}
+		runs[h] = &run{items: items}
+		in = append(in, h)
+		maxItems = max(maxItems, len(items))
+	}
+	var failed []*hostState
+	loopVar := b.LoopControl.LoopVar
+	if loopVar == "" {
+		loopVar = "item"
+	}
+	for i := 0; i < maxItems; i++ {
+		inner := scope{}
+		var these []*hostState
+		for _, h := range in {
+			r := runs[h]
+			if i >= len(r.items) {
+				continue
+			}
+			m := map[string]any{}
+			for k, v := range sc[h] {
+				m[k] = v
+			}
+			if b.Loop != nil {
+				m[loopVar] = r.items[i]
+				if b.LoopControl.IndexVar != "" {
+					m[b.LoopControl.IndexVar] = i
+				}
+			}
+			for k, v := range b.Vars {
+				rv, err := tmpl.Render(v, h.vars.With(m))
+				if err != nil {
+					p.failHost(h, b, err)
+					continue
+				}
+				m[k] = rv
+			}
+			inner[h] = m
+			these = append(these, h)
+		}
+		failed = append(failed, p.runTasks(ctx, b.Block, these, inner)...)
+	}
+	return failed
+}
+
+// failHost reports a failure that happened outside a module (a condition or
+// loop that could not be evaluated) and takes the host out of the play.
+func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
+	p.r.opts.Reporter.TaskStart(t.Label(), report.KindTask)
+	p.r.opts.Reporter.Result(&report.HostResult{Host: h.name, Status: report.Failed,
+		Msg: p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err)))})
+	p.r.stats.of(h.name).Failed++
+	h.failed = true
+}
+
+// meta runs a meta task.
+func (p *playRun) meta(ctx context.Context, t *playbook.Task, hosts []*hostState) {
+	action, _ := t.Args["_raw"].(string)
+	switch action {
+	case "flush_handlers":
+		p.flushHandlers(ctx, hosts)
+	case "end_play":
+		p.ended = true
+	case "end_host":
+		for _, h := range hosts {
+			v := h.vars.With(nil)
+			if ok, err := evalWhen(t.When, v); err == nil && ok {
+				h.ended = true
+			}
+		}
+	case "clear_host_errors":
+		for _, h := range p.hosts {
+			if h.failed {
+				h.failed = false
+				delete(p.r.gone, h.name)
+			}
+		}
+	case "noop", "":
+	default:
+		p.r.opts.Reporter.Warn(fmt.Sprintf("%s: meta %q is not supported", t.Pos, action))
+	}
+}
+
+// flushHandlers runs the notified handlers, in the order they are defined,
+// each on the hosts that notified it. A handler may notify later ones.
+func (p *playRun) flushHandlers(ctx context.Context, hosts []*hostState) {
+	for _, hd := range p.play.Handlers {
+		if ctx.Err() != nil || p.ended {
+			return
+		}
+		var on []*hostState
+		for _, h := range activeOf(hosts) {
+			if h.notified[hd.Name] || anyNotified(h, hd.Listen) {
+				on = append(on, h)
+			}
+		}
+		if len(on) == 0 {
+			continue
+		}
+		for _, h := range on {
+			delete(h.notified, hd.Name)
+			for _, l := range hd.Listen {
+				delete(h.notified, l)
+			}
+		}
+		p.r.opts.Reporter.TaskStart(p.taskName(hd, on[0], nil), report.KindHandler)
+		p.execute(ctx, hd, on, nil)
+	}
+}
+
+func anyNotified(h *hostState, topics []string) bool {
+	for _, t := range topics {
+		if h.notified[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// execute runs a module task on hosts in parallel, then applies the results
+// in host order: report, stats, register, facts, notifications.
+func (p *playRun) execute(ctx context.Context, t *playbook.Task, hosts []*hostState, sc scope) []*hostState {
+	runOn := hosts
+	if t.RunOnce {
+		runOn = hosts[:1]
+	}
+	outs := make([]*outcome, len(runOn))
+	limit := p.r.opts.Forks
+	if throttle := p.throttle(t, hosts[0], sc); throttle > 0 && throttle < limit {
+		limit = throttle
+	}
+	pr := newPrinter(p, t, runOn, outs)
+	if len(runOn) == 1 {
+		outs[0] = p.execHost(ctx, t, runOn[0], sc[runOn[0]])
+		pr.done(0)
+	} else {
+		// A pool of workers rather than a goroutine per host: their stacks
+		// have grown once, which halves the executor's cost per task-host.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < min(limit, len(runOn)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(runOn) {
+						return
+					}
+					outs[i] = p.execHost(ctx, t, runOn[i], sc[runOn[i]])
+					pr.done(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	var failed []*hostState
+	for i, h := range runOn {
+		if p.apply(t, h, outs[i]) {
+			failed = append(failed, h)
+		}
+	}
+	if t.RunOnce {
+		for _, h := range hosts[1:] {
+			p.share(t, h, outs[0])
+		}
+	}
+	p.checkFailLimits(t, failed)
+	return failed
+}
+
+// taskName renders a task's name, which may hold templates, with the first
+// host's variables, as Ansible does; the name as written if that fails.
+func (p *playRun) taskName(t *playbook.Task, h *hostState, sc scope) string {
+	name := t.Label()
+	if !tmpl.IsTemplate(name) {
+		return name
+	}
+	tp, err := tmpl.Parse("name", name)
+	if err != nil {
+		return name
+	}
+	out, err := tp.RenderString(h.vars.With(sc[h]))
+	if err != nil {
+		return name
+	}
+	return p.r.redactor.str(out)
+}
+
+// throttle is the task's throttle; a templated one (quorum-keeping etcd
+// restarts: half the group) is rendered with the first host's variables.
+func (p *playRun) throttle(t *playbook.Task, h *hostState, sc scope) int {
+	if t.ThrottleTemplate == nil {
+		return t.Throttle
+	}
+	v, err := t.ThrottleTemplate.Render(h.vars.With(sc[h]))
+	if err != nil {
+		return 1
+	}
+	n, ok := params.ToInt(v)
+	if !ok || n < 1 {
+		return 1
+	}
+	return int(n)
+}
+
+// checkFailLimits ends the play on any_errors_fatal or when the batch's
+// failures exceed max_fail_percentage.
+func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
+	if len(failed) == 0 {
+		return
+	}
+	if p.play.AnyErrorsFatal || t.AnyErrorsFatal {
+		p.ended = true
+		return
+	}
+	if p.play.MaxFailPercentage != nil && len(p.batch) > 0 {
+		n := 0
+		for _, h := range p.batch {
+			if h.failed || h.unreach {
+				n++
+			}
+		}
+		if float64(n)*100/float64(len(p.batch)) > *p.play.MaxFailPercentage {
+			p.ended = true
+		}
+	}
+}
+
+// printer reports results in host order as soon as every earlier host is
+// done, so output is deterministic yet streams.
+type printer struct {
+	mu   sync.Mutex
+	p    *playRun
+	t    *playbook.Task
+	on   []*hostState
+	outs []*outcome
+	fin  []bool
+	next int
+}
+
+func newPrinter(p *playRun, t *playbook.Task, on []*hostState, outs []*outcome) *printer {
+	return &printer{p: p, t: t, on: on, outs: outs, fin: make([]bool, len(on))}
+}
+
+func (pr *printer) done(i int) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.doneAt(i)
+}
+
+func (pr *printer) doneAt(i int) {
+	pr.fin[i] = true
+	for pr.next < len(pr.on) && pr.fin[pr.next] {
+		pr.p.report(pr.t, pr.on[pr.next], pr.outs[pr.next])
+		pr.next++
+	}
+}

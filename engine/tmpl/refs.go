@@ -1,0 +1,70 @@
+package tmpl
+
+import (
+	"sort"
+	"text/template/parse"
+)
+
+// Refs returns the top-level variables the template reads, sorted: .name,
+// .name.field and $.name all give "name". Variables read only through
+// "." as a whole (hasKey . "name", toJson .) are not listed. The variable
+// layer uses it to render lazy variables in dependency order.
+func (t *Template) Refs() []string { return t.refs }
+
+func collectRefs(root parse.Node) []string {
+	seen := map[string]bool{}
+	var visit func(n parse.Node, top bool)
+	visit = func(n parse.Node, top bool) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					visit(c, top)
+				}
+			}
+		case *parse.ActionNode:
+			visit(n.Pipe, top)
+		case *parse.IfNode:
+			visit(n.Pipe, top)
+			visit(n.List, top)
+			visit(n.ElseList, top)
+		case *parse.WithNode:
+			visit(n.Pipe, top)
+			visit(n.List, false) // dot is rebound inside
+			visit(n.ElseList, top)
+		case *parse.RangeNode:
+			visit(n.Pipe, top)
+			visit(n.List, false)
+			visit(n.ElseList, top)
+		case *parse.TemplateNode:
+			visit(n.Pipe, top)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					visit(c, top)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				visit(a, top)
+			}
+		case *parse.ChainNode:
+			visit(n.Node, top)
+		case *parse.FieldNode:
+			if top {
+				seen[n.Ident[0]] = true
+			}
+		case *parse.VariableNode:
+			if n.Ident[0] == "$" && len(n.Ident) > 1 {
+				seen[n.Ident[1]] = true
+			}
+		}
+	}
+	visit(root, true)
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,95 @@
+package tmpl
+
+import "fmt"
+
+// Compile walks a value tree from YAML and replaces every string holding a
+// template with a *Template, so templates are parsed once, at load time.
+func Compile(name string, v any) (any, error) {
+	switch v := v.(type) {
+	case string:
+		if !IsTemplate(v) {
+			return v, nil
+		}
+		return Parse(name, v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, err := Compile(name, e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			c, err := Compile(name, e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// Render renders a tree made by Compile: every *Template is replaced by its
+// value. Trees without templates are returned as they are, not copied.
+func Render(v any, vars map[string]any) (any, error) {
+	switch v := v.(type) {
+	case *Template:
+		return v.Render(vars)
+	case []any:
+		if !hasTemplate(v) {
+			return v, nil
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			r, err := Render(e, vars)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		if !hasTemplate(v) {
+			return v, nil
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			r, err := Render(e, vars)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func hasTemplate(v any) bool {
+	switch v := v.(type) {
+	case *Template:
+		return true
+	case []any:
+		for _, e := range v {
+			if hasTemplate(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range v {
+			if hasTemplate(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasTemplate reports whether a compiled tree holds a template.
+func HasTemplate(v any) bool { return hasTemplate(v) }

@@ -1,0 +1,233 @@
+// Package vars keeps each host's variables during a run, by Ansible's
+// precedence. Every host has one merged map plus the precedence level of
+// each key, so a write (set_fact, register, facts) is one map assignment
+// that lands only if its level is at least the key's current one; tasks
+// read the map as it is, without copying.
+//
+// Values that are templates (group_vars such as `etcd_endpoints: "{{ … }}"`)
+// are rendered lazily, like Ansible's: Resolve renders them, dependencies
+// first, whenever the host's variables changed since the last Resolve.
+package vars
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+// Level is a precedence level; a higher level wins.
+type Level int8
+
+// The levels, lowest first (ansible-semantics.md, "Variable precedence").
+// Inventory precedence among groups and hosts is resolved by the inventory
+// package before its values arrive here.
+const (
+	RoleDefaults Level = iota + 1
+	Inventory
+	Facts
+	PlayVars
+	VarsFiles
+	RoleVars
+	Runtime // set_fact, register, include_vars
+	Extra   // --extra-vars
+	Magic   // inventory_hostname, hostvars, groups, ...: never overridden
+)
+
+// Host is one host's variables. It is not safe for concurrent writes; the
+// executor writes between tasks and only reads during them.
+type Host struct {
+	Name  string
+	vars  map[string]any
+	level map[string]Level
+	// templ holds the keys whose value holds templates.
+	templ map[string]*lazy
+	// broken holds why a templated variable could not be rendered.
+	broken map[string]error
+	dirty  bool
+}
+
+// NewHost returns a host with no variables.
+func NewHost(name string) *Host {
+	return &Host{Name: name, vars: map[string]any{}, level: map[string]Level{},
+		templ: map[string]*lazy{}, broken: map[string]error{}}
+}
+
+// Set sets key at level unless a higher level already holds it. Strings
+// holding templates are compiled (once per distinct string).
+func (h *Host) Set(key string, v any, lvl Level) {
+	if cur, ok := h.level[key]; ok && cur > lvl {
+		return
+	}
+	h.level[key] = lvl
+	if l := compileValue(v); l != nil {
+		h.templ[key] = l
+		h.vars[key] = l.tree
+	} else {
+		delete(h.templ, key)
+		h.vars[key] = v
+	}
+	delete(h.broken, key)
+	h.dirty = true
+}
+
+// SetAll sets every key of m at level.
+func (h *Host) SetAll(m map[string]any, lvl Level) {
+	for k, v := range m {
+		h.Set(k, v, lvl)
+	}
+}
+
+// Vars is the merged view. Callers must not modify it.
+func (h *Host) Vars() map[string]any { return h.vars }
+
+// Has reports whether key is defined.
+func (h *Host) Has(key string) bool { _, ok := h.vars[key]; return ok }
+
+// Broken explains an undefined variable that is in fact defined but whose
+// template failed to render; nil otherwise.
+func (h *Host) Broken(key string) error { return h.broken[key] }
+
+// Resolve renders the templated variables if anything changed since the last
+// call. A variable whose template fails is left undefined and remembered in
+// Broken: it is an error only where it is used, as in Ansible.
+func (h *Host) Resolve() {
+	if !h.dirty {
+		return
+	}
+	h.dirty = false
+	if len(h.templ) == 0 {
+		return
+	}
+	for k, l := range h.templ {
+		h.vars[k] = l.tree
+	}
+	state := make(map[string]int8, len(h.templ)) // 1 resolving, 2 done
+	keys := make([]string, 0, len(h.templ))
+	for k := range h.templ {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h.resolve(k, state)
+	}
+}
+
+func (h *Host) resolve(key string, state map[string]int8) {
+	switch state[key] {
+	case 2:
+		return
+	case 1:
+		h.broken[key] = fmt.Errorf("variable %q refers to itself", key)
+		delete(h.vars, key)
+		return
+	}
+	state[key] = 1
+	l := h.templ[key]
+	for _, dep := range l.refs {
+		if _, ok := h.templ[dep]; ok && dep != key {
+			h.resolve(dep, state)
+		} else if dep == key {
+			h.broken[key] = fmt.Errorf("variable %q refers to itself", key)
+			delete(h.vars, key)
+			state[key] = 2
+			return
+		}
+	}
+	v, err := tmpl.Render(l.tree, h.vars)
+	state[key] = 2
+	if err != nil {
+		h.broken[key] = err
+		delete(h.vars, key)
+		return
+	}
+	delete(h.broken, key)
+	h.vars[key] = v
+}
+
+// With returns the host's variables overlaid with overlay (task vars, role
+// params, loop items). Without an overlay it is the host's own map, uncopied.
+func (h *Host) With(overlay map[string]any) map[string]any {
+	if len(overlay) == 0 {
+		return h.vars
+	}
+	m := make(map[string]any, len(h.vars)+len(overlay))
+	for k, v := range h.vars {
+		m[k] = v
+	}
+	for k, v := range overlay {
+		if h.level[k] < Extra {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Undefined turns an undefined-variable error about a broken variable into
+// one that says why it is undefined.
+func (h *Host) Undefined(err error) error {
+	var u *tmpl.UndefinedError
+	if errors.As(err, &u) {
+		if why := h.broken[u.Name]; why != nil {
+			return fmt.Errorf("variable %q could not be rendered: %w", u.Name, why)
+		}
+	}
+	return err
+}
+
+// lazy is a variable whose value holds templates: a *tmpl.Template or a
+// compiled tree, and the variables it reads.
+type lazy struct {
+	tree any
+	refs []string
+}
+
+var compiled sync.Map // string -> *lazy, or nil for a bad template
+
+// compileValue returns the lazy form of v when v holds templates, else nil.
+// Compilation is cached by string: every host shares one parse.
+func compileValue(v any) *lazy {
+	switch v := v.(type) {
+	case string:
+		if !tmpl.IsTemplate(v) {
+			return nil
+		}
+		if c, ok := compiled.Load(v); ok {
+			return c.(*lazy)
+		}
+		var l *lazy
+		if t, err := tmpl.Parse("var", v); err == nil {
+			l = &lazy{tree: t, refs: t.Refs()}
+		}
+		compiled.Store(v, l)
+		return l
+	case *tmpl.Template:
+		return &lazy{tree: v, refs: v.Refs()}
+	case []any, map[string]any:
+		c, err := tmpl.Compile("var", v)
+		if err != nil || !tmpl.HasTemplate(c) {
+			return nil
+		}
+		l := &lazy{tree: c}
+		collect(c, func(t *tmpl.Template) { l.refs = append(l.refs, t.Refs()...) })
+		return l
+	}
+	return nil
+}
+
+func collect(v any, f func(*tmpl.Template)) {
+	switch v := v.(type) {
+	case *tmpl.Template:
+		f(v)
+	case []any:
+		for _, e := range v {
+			collect(e, f)
+		}
+	case map[string]any:
+		for _, e := range v {
+			collect(e, f)
+		}
+	}
+}

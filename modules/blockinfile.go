@@ -1,0 +1,141 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+func init() { Register("blockinfile", blockinfileModule{}) }
+
+type blockinfileParams struct {
+	Path         string   `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
+	Block        string   `yaml:"block" alias:"content" doc:"the lines between the markers; empty removes the block"`
+	Marker       string   `yaml:"marker" default:"# {mark} ANSIBLE MANAGED BLOCK" doc:"the marker line; {mark} becomes marker_begin or marker_end"`
+	MarkerBegin  string   `yaml:"marker_begin" default:"BEGIN" doc:"{mark} of the first marker"`
+	MarkerEnd    string   `yaml:"marker_end" default:"END" doc:"{mark} of the last marker"`
+	State        string   `yaml:"state" default:"present" choices:"present,absent" doc:"whether the block should be there"`
+	InsertAfter  string   `yaml:"insertafter" doc:"EOF (default) or a regexp: a new block goes after its last match"`
+	InsertBefore string   `yaml:"insertbefore" doc:"BOF or a regexp: a new block goes before its last match"`
+	Create       bool     `yaml:"create" doc:"create the file if it is missing"`
+	Backup       bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
+	Validate     string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
+	Mode         FileMode `yaml:"mode" doc:"mode of the file"`
+	Owner        string   `yaml:"owner" doc:"owner name or uid"`
+	Group        string   `yaml:"group" doc:"group name or gid"`
+}
+
+type blockinfileModule struct{}
+
+var _ Module = blockinfileModule{}
+
+func (blockinfileModule) Doc() string {
+	return "Inserts, updates or removes a block of lines between marker lines (e.g. the hosts of the cluster in /etc/hosts)."
+}
+func (blockinfileModule) NewParams() any { return &blockinfileParams{} }
+
+func (blockinfileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	p := params.(*blockinfileParams)
+	if p.InsertAfter != "" && p.InsertBefore != "" {
+		return nil, errors.New("blockinfile: give insertafter or insertbefore, not both")
+	}
+	var ins *regexp.Regexp
+	if x := p.InsertAfter + p.InsertBefore; x != "" && x != "EOF" && x != "BOF" {
+		var err error
+		if ins, err = regexp.Compile(x); err != nil {
+			return nil, fmt.Errorf("blockinfile: insertafter/insertbefore: %v", err)
+		}
+	}
+	info, err := probePath(ctx, t, p.Path, probeOpts{Follow: true, Content: lineEditMax})
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"path": p.Path}
+	switch {
+	case info.Exists && info.Type != "file":
+		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p.Path, info.Type), Data: data}}, nil
+	case info.Exists && !info.HasContent:
+		return nil, fmt.Errorf("blockinfile: %s is larger than %d bytes", p.Path, lineEditMax)
+	case !info.Exists && (p.State == "absent" || p.Block == ""):
+		return &Plan{Result: Result{Msg: "File not present", Data: data}}, nil
+	case !info.Exists && !p.Create:
+		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("Path %s does not exist !", p.Path), Data: data}}, nil
+	}
+	out, msg := blockinfileEdit(string(info.Content), p, ins)
+	spec := contentSpec{Dest: p.Path, Content: []byte(out), Info: info, Force: true, Msg: msg,
+		Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group}, Backup: p.Backup, Validate: p.Validate}
+	if !info.Exists {
+		spec.Msg = "File created"
+	}
+	plan, err := planFileContent(ctx, t, spec)
+	if plan != nil {
+		plan.Data["path"] = p.Path
+	}
+	return plan, err
+}
+
+// blockinfileEdit follows Ansible's blockinfile: an existing block (both
+// markers) is replaced where it is; a new one goes after the last
+// insertafter match, before the last insertbefore match, or at the end.
+func blockinfileEdit(content string, p *blockinfileParams, ins *regexp.Regexp) (string, string) {
+	begin := strings.ReplaceAll(p.Marker, "{mark}", p.MarkerBegin)
+	end := strings.ReplaceAll(p.Marker, "{mark}", p.MarkerEnd)
+	lines := lineSplitKeepEnds(content)
+	var block []string
+	if p.State == "present" && p.Block != "" {
+		body := p.Block
+		if !strings.HasSuffix(body, "\n") {
+			body += "\n"
+		}
+		block = append(append([]string{begin + "\n"}, lineSplitKeepEnds(body)...), end+"\n")
+	}
+	n0, n1 := -1, -1
+	for i, l := range lines {
+		switch lineTrimEOL(l) {
+		case begin:
+			n0 = i
+		case end:
+			n1 = i
+		}
+	}
+	switch {
+	case n0 < 0 || n1 < 0:
+		switch {
+		case ins != nil:
+			n0 = -1
+			for i, l := range lines {
+				if ins.MatchString(lineTrimEOL(l)) {
+					n0 = i
+				}
+			}
+			if n0 < 0 {
+				n0 = len(lines)
+			} else if p.InsertAfter != "" {
+				n0++
+			}
+		case p.InsertBefore == "BOF":
+			n0 = 0
+		default:
+			n0 = len(lines)
+		}
+	case n0 < n1:
+		lines = append(lines[:n0:n0], lines[n1+1:]...)
+	default:
+		lines = append(lines[:n1:n1], lines[n0+1:]...)
+		n0 = n1
+	}
+	if n0 > 0 && !strings.HasSuffix(lines[n0-1], "\n") {
+		lines[n0-1] += "\n"
+	}
+	out := append(append(append([]string{}, lines[:n0]...), block...), lines[n0:]...)
+	result := strings.Join(out, "")
+	switch {
+	case result == content:
+		return result, ""
+	case block == nil:
+		return result, "Block removed"
+	}
+	return result, "Block inserted"
+}

@@ -1,0 +1,283 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hapb/hapb/engine/conn"
+)
+
+func init() { Register("command", commandModule{}) }
+
+type commandParams struct {
+	Cmd                string   `yaml:"cmd" doc:"the command line, split like a shell would split it (quotes honoured, nothing expanded); the free-form argument"`
+	Argv               []string `yaml:"argv" doc:"the command as a list of arguments, instead of cmd"`
+	Creates            string   `yaml:"creates" doc:"a path (or glob); if it exists, the command is not run"`
+	Removes            string   `yaml:"removes" doc:"a path (or glob); if it does not exist, the command is not run"`
+	Chdir              string   `yaml:"chdir" doc:"directory to run the command in (creates/removes are relative to it)"`
+	Stdin              string   `yaml:"stdin" doc:"text fed to the command's standard input"`
+	StdinAddNewline    bool     `yaml:"stdin_add_newline" default:"true" doc:"add a newline to stdin"`
+	StripEmptyEnds     bool     `yaml:"strip_empty_ends" default:"true" doc:"strip trailing newlines from stdout and stderr"`
+	ExpandArgumentVars bool     `yaml:"expand_argument_vars" doc:"accepted for compatibility; arguments are never expanded"`
+}
+
+type commandModule struct{}
+
+var (
+	_ Module   = commandModule{}
+	_ FreeForm = commandModule{}
+)
+
+func (commandModule) Doc() string {
+	return "Runs a command on the host without a shell: no pipes, redirections or variable expansion (use shell for those)."
+}
+func (commandModule) NewParams() any        { return &commandParams{} }
+func (commandModule) FreeFormParam() string { return "cmd" }
+
+func (commandModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	q := *params.(*commandParams) // params may be shared by hosts: never change them
+	p := &q
+	argv := p.Argv
+	switch {
+	case p.Cmd != "" && len(argv) > 0:
+		return nil, errors.New("command: give cmd or argv, not both")
+	case p.Cmd != "":
+		var inline map[string]string
+		p.Cmd, inline = commandInlineOpts(p.Cmd, "creates", "removes", "chdir")
+		setInlineOpts(inline, map[string]*string{"creates": &p.Creates, "removes": &p.Removes, "chdir": &p.Chdir})
+		var err error
+		if argv, err = splitCommandLine(p.Cmd); err != nil {
+			return nil, fmt.Errorf("command: %v", err)
+		}
+	}
+	if len(argv) == 0 {
+		return nil, errors.New("command: no command given")
+	}
+	return planCommand(ctx, t, &conn.Cmd{Args: argv}, argv, commandRun{
+		creates: p.Creates, removes: p.Removes, chdir: p.Chdir,
+		stdin: p.Stdin, stdinNewline: p.StdinAddNewline, strip: p.StripEmptyEnds,
+	})
+}
+
+// setInlineOpts fills the parameters not given otherwise from inline options.
+func setInlineOpts(inline map[string]string, dst map[string]*string) {
+	for k, v := range inline {
+		if p := dst[k]; p != nil && *p == "" {
+			*p = v
+		}
+	}
+}
+
+// commandRun is what command and shell share.
+type commandRun struct {
+	creates, removes, chdir string
+	stdin                   string
+	stdinNewline, strip     bool
+}
+
+// creates/removes are globs, matched by the host's shell with IFS empty so
+// a path with spaces stays one word; nothing but globbing happens.
+// A missing chdir means "would run": in check mode an earlier task that
+// creates it has not run.
+const commandGuardScript = `IFS=
+if [ -n "$3" ]; then cd "$3" 2>/dev/null || { echo run; exit 0; }; fi
+exists() { for f in $1; do [ -e "$f" ] || [ -L "$f" ] && return 0; done; return 1; }
+if [ -n "$1" ] && exists "$1"; then echo creates; exit 0; fi
+if [ -n "$2" ] && ! exists "$2"; then echo removes; exit 0; fi
+echo run`
+
+// planCommand decides whether cmd runs. The registered result has rc,
+// stdout, stderr and friends in every case, so later tasks can read them
+// also in check mode and when creates/removes skipped the command.
+func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r commandRun) (*Plan, error) {
+	cmd.Dir = r.chdir
+	data := map[string]any{
+		"cmd": display, "rc": 0, "stdout": "", "stderr": "",
+		"stdout_lines": []string{}, "stderr_lines": []string{},
+		"start": "", "end": "", "delta": "",
+	}
+	plan := &Plan{Result: Result{Data: data}}
+	if r.creates != "" || r.removes != "" {
+		res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", commandGuardScript, "hapb-guard", r.creates, r.removes, r.chdir}})
+		if err != nil {
+			return nil, err
+		}
+		if res.ExitCode != 0 {
+			return nil, fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
+		}
+		switch strings.TrimSpace(string(res.Stdout)) {
+		case "creates":
+			plan.Msg = fmt.Sprintf("Did not run command since '%s' exists", r.creates)
+			data["stdout"] = "skipped, since " + r.creates + " exists"
+			data["stdout_lines"] = []string{data["stdout"].(string)}
+			data["msg"] = plan.Msg
+			return plan, nil
+		case "removes":
+			plan.Msg = fmt.Sprintf("Did not run command since '%s' does not exist", r.removes)
+			data["stdout"] = "skipped, since " + r.removes + " does not exist"
+			data["stdout_lines"] = []string{data["stdout"].(string)}
+			data["msg"] = plan.Msg
+			return plan, nil
+		}
+	}
+	plan.Changed = true
+	plan.Msg = "would run: " + conn.Explain(cmd)
+	data["msg"] = plan.Msg
+	plan.Apply = func(ctx context.Context, res *Result) error {
+		if r.stdin != "" {
+			in := r.stdin
+			if r.stdinNewline && !strings.HasSuffix(in, "\n") {
+				in += "\n"
+			}
+			cmd.Stdin = strings.NewReader(in)
+		}
+		start := time.Now()
+		out, err := t.Run(ctx, cmd)
+		end := time.Now()
+		if err != nil {
+			return err
+		}
+		stdout, stderr := string(out.Stdout), string(out.Stderr)
+		if r.strip {
+			stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
+		}
+		d := res.Data
+		d["rc"], d["stdout"], d["stderr"] = out.ExitCode, stdout, stderr
+		d["stdout_lines"], d["stderr_lines"] = commandLines(stdout), commandLines(stderr)
+		d["start"], d["end"] = start.Format("2006-01-02 15:04:05.000000"), end.Format("2006-01-02 15:04:05.000000")
+		d["delta"] = commandDelta(end.Sub(start))
+		delete(d, "msg")
+		res.Msg = ""
+		if out.ExitCode != 0 {
+			res.Failed = true
+			res.Msg = "non-zero return code"
+			d["msg"] = res.Msg
+		}
+		return nil
+	}
+	return plan, nil
+}
+
+func commandLines(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+}
+
+// commandDelta formats a duration as Python's timedelta does (0:00:01.234567).
+func commandDelta(d time.Duration) string {
+	us := d.Microseconds()
+	h := us / 3600e6
+	m := us / 60e6 % 60
+	s := us / 1e6 % 60
+	return fmt.Sprintf("%d:%02d:%02d.%06d", h, m, s, us%1e6)
+}
+
+// splitCommandLine splits s into words as a POSIX shell would, honouring
+// single quotes, double quotes and backslashes, but expanding nothing.
+func splitCommandLine(s string) ([]string, error) {
+	words, err := commandWords(s)
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = w.text
+	}
+	return out, err
+}
+
+// commandWord is a word of a command line and where it is in the line.
+type commandWord struct {
+	start, end int
+	text       string
+}
+
+func commandWords(s string) ([]commandWord, error) {
+	var words []commandWord
+	var cur strings.Builder
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			words = append(words, commandWord{start, end, cur.String()})
+			cur.Reset()
+			start = -1
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' || c == '\n' {
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		switch c {
+		case '\\':
+			if i+1 < len(s) {
+				i++
+				if s[i] != '\n' {
+					cur.WriteByte(s[i])
+				}
+			}
+		case '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated single quote in %q", s)
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		case '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
+					i++
+					if s[i] == '\n' {
+						continue
+					}
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, fmt.Errorf("unterminated double quote in %q", s)
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush(len(s))
+	return words, nil
+}
+
+// commandInlineOpts takes Ansible's legacy inline options out of a
+// free-form command ("kubeadm init creates=/etc/kubernetes/admin.conf"):
+// words that are KEY=VALUE for one of keys. The rest of s is kept as
+// written. A line that does not split is returned as it is.
+func commandInlineOpts(s string, keys ...string) (string, map[string]string) {
+	words, err := commandWords(s)
+	if err != nil {
+		return s, nil
+	}
+	var opts map[string]string
+	var b strings.Builder
+	last := 0
+	for _, w := range words {
+		k, v, ok := strings.Cut(w.text, "=")
+		if !ok || !includeVarsHas(keys, k) {
+			continue
+		}
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		opts[k] = v
+		b.WriteString(s[last:w.start])
+		last = w.end
+	}
+	if opts == nil {
+		return s, nil
+	}
+	b.WriteString(s[last:])
+	return strings.TrimSpace(b.String()), opts
+}

@@ -1,0 +1,140 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+func init() { Register("copy", copyModule{}) }
+
+type copyParams struct {
+	Src      string   `yaml:"src" doc:"a file on the controller; relative paths are looked up in the role's and playbook's files/"`
+	Content  any      `yaml:"content" doc:"the file's content, instead of src (non-strings are written as JSON)"`
+	Dest     string   `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
+	Mode     FileMode `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: src's mode); an existing file keeps its mode when not given"`
+	Owner    string   `yaml:"owner" doc:"owner name or uid"`
+	Group    string   `yaml:"group" doc:"group name or gid"`
+	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
+	Force    bool     `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
+	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
+	Remote   bool     `yaml:"remote_src" doc:"src is a file on the host, not on the controller"`
+	DirMode  FileMode `yaml:"directory_mode" doc:"src is a directory: the mode of the directories copied (mode is for files)"`
+}
+
+type copyModule struct{}
+
+var _ Module = copyModule{}
+
+func (copyModule) Doc() string {
+	return "Copies a file from the controller, or given content, to the host; idempotent by sha256 (result: checksum is sha256, not Ansible's sha1)."
+}
+func (copyModule) NewParams() any { return &copyParams{} }
+
+func (copyModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	p := params.(*copyParams)
+	s := contentSpec{Dest: p.Dest, Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group},
+		Backup: p.Backup, Force: p.Force, Validate: p.Validate}
+	switch {
+	case p.Src != "" && p.Content != nil:
+		return nil, errors.New("copy: give src or content, not both")
+	case p.Content != nil:
+		if p.Mode.Preserve() {
+			return nil, errors.New("copy: mode=preserve needs src")
+		}
+		s.Content = []byte(tmpl.ToString(p.Content))
+	case p.Src != "" && p.Remote:
+		return planHostCopy(ctx, t, p, s)
+	case p.Src != "":
+		local, err := t.FindFile("files", p.Src)
+		if err != nil {
+			return nil, fmt.Errorf("copy: %w", err)
+		}
+		fi, err := os.Stat(local)
+		if err != nil {
+			return nil, fmt.Errorf("copy: %w", err)
+		}
+		if fi.IsDir() {
+			return planCopyDir(ctx, t, p, local, s.Attrs, p.DirMode)
+		}
+		if s.Content, err = os.ReadFile(local); err != nil {
+			return nil, fmt.Errorf("copy: %w", err)
+		}
+		s.SrcMode = fsModeToUnix(fi.Mode())
+		s.IntoDir = filepath.Base(local)
+		if strings.HasSuffix(p.Dest, "/") {
+			s.Dest = p.Dest + s.IntoDir
+		}
+		plan, err := planFileContent(ctx, t, s)
+		if plan != nil && plan.Data != nil {
+			plan.Data["src"] = local
+		}
+		return plan, err
+	default:
+		return nil, errors.New("copy: give src or content")
+	}
+	return planFileContent(ctx, t, s)
+}
+
+// fsModeToUnix is the inverse of unixToFSMode.
+func fsModeToUnix(m os.FileMode) uint32 {
+	bits := uint32(m.Perm())
+	if m&os.ModeSetuid != 0 {
+		bits |= 0o4000
+	}
+	if m&os.ModeSetgid != 0 {
+		bits |= 0o2000
+	}
+	if m&os.ModeSticky != 0 {
+		bits |= 0o1000
+	}
+	return bits
+}
+
+// planHostCopy plans remote_src: the source and the destination are
+// probed at the same time, so the plan costs one round trip.
+func planHostCopy(ctx context.Context, t *Task, p *copyParams, s contentSpec) (*Plan, error) {
+	o := probeOpts{Follow: true, Checksum: true}
+	if t.Diff {
+		o.Content = diffMax
+	}
+	var src *pathInfo
+	var srcErr error
+	done := make(chan struct{})
+	go func(o probeOpts) {
+		defer close(done)
+		src, srcErr = probePath(ctx, t, p.Src, o)
+	}(o)
+	o.Follow, o.IntoDir = false, path.Base(p.Src)
+	dest := p.Dest
+	if strings.HasSuffix(dest, "/") {
+		dest += o.IntoDir
+	}
+	info, err := probePath(ctx, t, dest, o)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if srcErr != nil {
+		return nil, srcErr
+	}
+	switch {
+	case !src.Exists:
+		msg := "Source " + p.Src + " not found"
+		return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "src": p.Src}}}, nil
+	case src.Type != "file":
+		return nil, fmt.Errorf("copy: remote src %s is a %s; only files are supported", p.Src, src.Type)
+	}
+	s.Dest, s.Info, s.Remote, s.Content, s.SrcMode = dest, info, src, src.Content, src.Mode
+	plan, err := planFileContent(ctx, t, s)
+	if plan != nil && plan.Data != nil {
+		plan.Data["src"] = p.Src
+	}
+	return plan, err
+}

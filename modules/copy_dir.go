@@ -1,0 +1,173 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hapb/hapb/engine/conn"
+)
+
+// copyDirProbe reads, for each path on stdin, "F sha256 mode uid gid user
+// group" for a regular file, "D mode uid gid user group" for a directory,
+// "O" for something else, or "-" when absent: one line each.
+const copyDirProbe = `while IFS= read -r f; do
+if [ -L "$f" ]; then echo O
+elif [ -f "$f" ]; then set -- $(sha256sum < "$f"); printf 'F %s ' "$1"; stat -c '%a %u %g %U %G' -- "$f" || exit 2
+elif [ -d "$f" ]; then printf 'D '; stat -c '%a %u %g %U %G' -- "$f" || exit 2
+elif [ -e "$f" ]; then echo O
+else echo -; fi
+done`
+
+// copyDirEntry is one file or directory of a directory copy.
+type copyDirEntry struct {
+	local, dest string
+	dir         bool
+	content     []byte
+	mode        uint32    // the local file's mode, for mode=preserve
+	info        *pathInfo // the file on the host, when it exists
+}
+
+// planCopyDir copies a controller directory recursively, as Ansible does:
+// "src/" copies the directory's content into dest, "src" the directory
+// itself. The whole tree is checked with one remote command.
+func planCopyDir(ctx context.Context, t *Task, p *copyParams, local string, attrs fileAttrs, dirMode FileMode) (*Plan, error) {
+	root := p.Dest
+	if !strings.HasSuffix(p.Src, "/") {
+		root = path.Join(p.Dest, filepath.Base(local))
+	}
+	entries := []copyDirEntry{{local: local, dest: root, dir: true}}
+	err := filepath.WalkDir(local, func(lp string, d fs.DirEntry, err error) error {
+		if err != nil || lp == local {
+			return err
+		}
+		rel, _ := filepath.Rel(local, lp)
+		e := copyDirEntry{local: lp, dest: path.Join(root, filepath.ToSlash(rel)), dir: d.IsDir()}
+		if strings.ContainsAny(e.dest, "\n") {
+			return fmt.Errorf("copy: %q: file names with newlines are not supported", lp)
+		}
+		if !e.dir {
+			fi, err := os.Stat(lp)
+			if err != nil || !fi.Mode().IsRegular() {
+				return err // skip sockets and the like silently, as Ansible does
+			}
+			e.mode = fsModeToUnix(fi.Mode())
+			if e.content, err = os.ReadFile(lp); err != nil {
+				return err
+			}
+		}
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy: %w", err)
+	}
+	var list strings.Builder
+	for _, e := range entries {
+		list.WriteString(e.dest + "\n")
+	}
+	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", copyDirProbe, "hapb-copydir"}, Stdin: strings.NewReader(list.String())})
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(res.Stdout), "\n"), "\n")
+	if res.ExitCode != 0 || len(lines) != len(entries) {
+		return nil, &pathError{Op: "stat", Path: root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+	}
+	var mkdirs, uploads []copyDirEntry
+	var fixes []*attrChange
+	var msgs []string
+	plan := &Plan{Result: Result{Data: map[string]any{"dest": root, "src": local}}}
+	for i, e := range entries {
+		f := strings.Fields(lines[i])
+		switch {
+		case f[0] == "O" || (f[0] == "F") == e.dir && f[0] != "-":
+			msg := fmt.Sprintf("%s exists and is not a %s", e.dest, map[bool]string{true: "directory", false: "file"}[e.dir])
+			plan.Failed, plan.Msg = true, msg
+			return plan, nil
+		case f[0] == "-" && e.dir:
+			mkdirs = append(mkdirs, e)
+			msgs = append(msgs, "created "+e.dest+"/")
+		case f[0] == "-":
+			uploads = append(uploads, e)
+			msgs = append(msgs, "created "+e.dest)
+		default:
+			if len(f) < 6 {
+				return nil, fmt.Errorf("copy: stat %s: unexpected %q", e.dest, lines[i])
+			}
+			info := &pathInfo{Path: e.dest, Exists: true, Type: "file", Owner: f[len(f)-2], Group: f[len(f)-1]}
+			m, _ := strconv.ParseUint(f[len(f)-5], 8, 32)
+			info.Mode = uint32(m)
+			info.UID, _ = strconv.Atoi(f[len(f)-4])
+			info.GID, _ = strconv.Atoi(f[len(f)-3])
+			a := attrs
+			if e.dir {
+				info.Type, a.Mode = "directory", dirMode
+			} else if f[1] != sha256Hex(e.content) {
+				if p.Force {
+					e.info = info
+					uploads = append(uploads, e)
+					msgs = append(msgs, "changed "+e.dest)
+				}
+				continue
+			}
+			if c := a.planAttrs(info, false); c != nil {
+				fixes = append(fixes, c)
+				msgs = append(msgs, e.dest+": "+c.msg())
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return plan, nil
+	}
+	sort.Strings(msgs)
+	plan.Changed, plan.Msg = true, strings.Join(msgs, "; ")
+	if t.Diff {
+		for _, e := range uploads {
+			plan.Diffs = append(plan.Diffs, Diff{Path: e.dest, After: diffText(e.content, true, int64(len(e.content)))})
+		}
+	}
+	plan.Apply = func(ctx context.Context, r *Result) error {
+		var script []string
+		for _, e := range mkdirs {
+			c := &attrChange{Path: e.dest, Owner: attrs.Owner, Group: attrs.Group}
+			if dirMode.IsSet() {
+				c.Mode, c.SetMode = dirMode.Apply(0o755, true), true
+			}
+			script = append(script, conn.QuoteArgs([]string{"mkdir", "-p", "--", e.dest}))
+			if s := c.shell(); s != "" {
+				script = append(script, s)
+			}
+		}
+		for _, c := range fixes {
+			script = append(script, c.shell())
+		}
+		if len(script) > 0 {
+			res, err := t.Run(ctx, &conn.Cmd{Script: strings.Join(script, " && ")})
+			if err != nil {
+				return err
+			}
+			if res.ExitCode != 0 {
+				return &pathError{Op: "mkdir", Path: root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+			}
+		}
+		for _, e := range uploads {
+			info := e.info
+			if info == nil {
+				info = &pathInfo{Path: e.dest}
+			}
+			if err := t.Conn.Upload(ctx, bytes.NewReader(e.content), e.dest, attrs.uploadOpts(t, info, e.mode)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return plan, nil
+}

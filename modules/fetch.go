@@ -1,0 +1,98 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func init() { Register("fetch", fetchModule{}) }
+
+type fetchParams struct {
+	Src           string `yaml:"src" required:"true" doc:"the file on the host"`
+	Dest          string `yaml:"dest" required:"true" doc:"a directory on the controller: the file goes to dest/HOST/SRC (or dest itself with flat)"`
+	Flat          bool   `yaml:"flat" doc:"write to dest (dest/basename(src) when dest ends with /) rather than dest/HOST/SRC"`
+	FailOnMissing bool   `yaml:"fail_on_missing" default:"true" doc:"fail when src does not exist"`
+}
+
+type fetchModule struct{}
+
+var _ Module = fetchModule{}
+
+func (fetchModule) Doc() string {
+	return "Copies a file from the host to the controller; idempotent by sha256."
+}
+func (fetchModule) NewParams() any { return &fetchParams{} }
+
+func (fetchModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	p := params.(*fetchParams)
+	dest := fetchDest(p, t.Host)
+	info, err := probePath(ctx, t, p.Src, probeOpts{Follow: true, Checksum: true})
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"dest": dest, "file": p.Src}
+	switch {
+	case !info.Exists && p.FailOnMissing:
+		msg := "the remote file does not exist: " + p.Src
+		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+	case !info.Exists:
+		return &Plan{Result: Result{Msg: "the remote file does not exist, not transferring, ignored", Data: data}}, nil
+	case info.Type != "file":
+		msg := fmt.Sprintf("remote %s is a %s, not a file", p.Src, info.Type)
+		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+	}
+	data["checksum"] = info.SHA256
+	if local, err := os.ReadFile(dest); err == nil && sha256Hex(local) == info.SHA256 {
+		return &Plan{Result: Result{Data: data}}, nil
+	}
+	return &Plan{Result: Result{Changed: true, Msg: "fetched to " + dest, Data: data}, Apply: func(ctx context.Context, r *Result) error {
+		b, err := t.Conn.ReadFile(ctx, p.Src, t.Become)
+		if err != nil {
+			return err
+		}
+		if got := sha256Hex(b); got != info.SHA256 {
+			r.Data["checksum"] = got // changed between plan and apply: keep what was read
+		}
+		// The remote mode, readable by us: a 0600 key stays private here.
+		return fetchWriteAtomic(dest, b, os.FileMode(info.Mode&0o666|0o600))
+	}}, nil
+}
+
+// fetchDest is where the file goes on the controller.
+func fetchDest(p *fetchParams, host string) string {
+	if p.Flat {
+		if strings.HasSuffix(p.Dest, "/") {
+			return filepath.Join(p.Dest, filepath.Base(p.Src))
+		}
+		return p.Dest
+	}
+	return filepath.Join(p.Dest, host, filepath.Clean("/"+p.Src))
+}
+
+// fetchWriteAtomic writes a controller file through a temporary file and a
+// rename, so readers never see it half-written.
+func fetchWriteAtomic(name string, b []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".hapb-fetch.*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
+}

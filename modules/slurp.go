@@ -1,0 +1,38 @@
+package modules
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io/fs"
+)
+
+func init() { Register("slurp", slurpModule{}) }
+
+type slurpParams struct {
+	Src string `yaml:"src" alias:"path" required:"true" doc:"the file to read"`
+}
+
+type slurpModule struct{}
+
+var _ Module = slurpModule{}
+
+func (slurpModule) Doc() string {
+	return "Reads a file from the host (result: content, base64-encoded; decode with b64decode)."
+}
+func (slurpModule) NewParams() any { return &slurpParams{} }
+
+func (slurpModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	p := params.(*slurpParams)
+	b, err := t.Conn.ReadFile(ctx, p.Src, t.Become)
+	if errors.Is(err, fs.ErrNotExist) {
+		msg := "file not found: " + p.Src
+		return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Result: Result{Data: map[string]any{
+		"content": base64.StdEncoding.EncodeToString(b), "encoding": "base64", "source": p.Src,
+	}}}, nil
+}

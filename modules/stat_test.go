@@ -1,0 +1,100 @@
+package modules
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hapb/hapb/engine/conn/conntest"
+)
+
+func TestStatLocal(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/f", []byte("hello\n"), 0o640)
+	os.Symlink("f", dir+"/l")
+	tests := []struct {
+		args map[string]any
+		want map[string]any
+	}{
+		{map[string]any{"path": dir + "/f"}, map[string]any{"exists": true, "isreg": true, "mode": "0640", "size": int64(6),
+			"checksum": sha256Hex([]byte("hello\n")), "pw_name": "root", "uid": 0, "readable": true}},
+		{map[string]any{"path": dir + "/l"}, map[string]any{"exists": true, "islnk": true, "lnk_target": "f"}},
+		{map[string]any{"path": dir + "/l", "follow": true}, map[string]any{"isreg": true, "islnk": false}},
+		{map[string]any{"path": dir}, map[string]any{"isdir": true}},
+		{map[string]any{"path": dir + "/none"}, map[string]any{"exists": false}},
+		{map[string]any{"path": dir + "/f", "get_checksum": false}, map[string]any{"checksum": nil}},
+	}
+	for _, tt := range tests {
+		r := mustPlanApply(t, "stat", localTask(false, false), tt.args)
+		st := r.Data["stat"].(map[string]any)
+		if r.Changed || r.Failed {
+			t.Errorf("%v: %+v", tt.args, r)
+		}
+		for k, v := range tt.want {
+			if st[k] != v {
+				t.Errorf("%v: stat.%s = %#v, want %#v", tt.args, k, st[k], v)
+			}
+		}
+	}
+}
+
+func TestProbeParse(t *testing.T) {
+	out := "D\n11\n1\n41ed 0 0 root root 4096 1700000000\n111\n-\n"
+	info, err := parseProbe([]byte(out), "/etc/", probeOpts{IntoDir: "x", Other: "/o"})
+	if err != nil || info.Path != "/etc/x" || info.Type != "directory" || info.Mode != 0o755 || !info.SameFile || !info.OtherExists {
+		t.Errorf("%+v %v", info, err)
+	}
+	for _, bad := range []string{"", "-\n--\n1\n", "-\n--\n1\nzz 0 0 a b 1 1\n111\n-\n", "-\n--\n1\n81a4 0 0\n111\n-\n"} {
+		if _, err := parseProbe([]byte(bad), "/x", probeOpts{}); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	f := conntest.New().On("hapb-probe", 2, "")
+	if _, err := probePath(t.Context(), &Task{Conn: f}, "/x", probeOpts{}); err == nil || !strings.Contains(err.Error(), "stat /x") {
+		t.Errorf("failed probe: %v", err)
+	}
+}
+
+func TestSlurpFetchLocal(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/admin.conf", []byte("kubeconfig\n"), 0o600)
+	r := mustPlanApply(t, "slurp", localTask(false, false), map[string]any{"src": dir + "/admin.conf"})
+	if b, _ := base64.StdEncoding.DecodeString(r.Data["content"].(string)); string(b) != "kubeconfig\n" || r.Changed {
+		t.Errorf("slurp %v", r.Data)
+	}
+	r = mustPlanApply(t, "slurp", localTask(false, false), map[string]any{"src": dir + "/none"})
+	if !r.Failed {
+		t.Error("slurp of a missing file did not fail")
+	}
+
+	out := t.TempDir()
+	args := map[string]any{"src": dir + "/admin.conf", "dest": out}
+	before := treeSum(t, out)
+	if r := mustPlanApply(t, "fetch", localTask(true, false), args); !r.Changed || treeSum(t, out) != before {
+		t.Fatalf("fetch check mode: %+v", r)
+	}
+	mustPlanApply(t, "fetch", localTask(false, false), args)
+	got := filepath.Join(out, "localhost", dir, "admin.conf")
+	if b, _ := os.ReadFile(got); string(b) != "kubeconfig\n" {
+		t.Fatalf("fetched %q", b)
+	}
+	wantMode(t, got, 0o600)
+	if r := mustPlanApply(t, "fetch", localTask(false, false), args); r.Changed {
+		t.Fatal("second fetch changed")
+	}
+	flat := map[string]any{"src": dir + "/admin.conf", "dest": out + "/flat/", "flat": true}
+	mustPlanApply(t, "fetch", localTask(false, false), flat)
+	if b, _ := os.ReadFile(out + "/flat/admin.conf"); string(b) != "kubeconfig\n" {
+		t.Fatalf("flat fetch %q", b)
+	}
+	r = mustPlanApply(t, "fetch", localTask(false, false), map[string]any{"src": dir + "/none", "dest": out})
+	if !r.Failed {
+		t.Error("fetch of a missing file did not fail")
+	}
+	r = mustPlanApply(t, "fetch", localTask(false, false), map[string]any{"src": dir + "/none", "dest": out, "fail_on_missing": false})
+	if r.Failed || r.Changed {
+		t.Errorf("fail_on_missing=false: %+v", r)
+	}
+}

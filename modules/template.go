@@ -1,0 +1,146 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/hapb/hapb/engine/tmpl"
+)
+
+func init() { Register("template", templateModule{}) }
+
+type templateParams struct {
+	Src      string   `yaml:"src" required:"true" doc:"the template on the controller; relative paths are looked up in the role's and playbook's templates/"`
+	Dest     string   `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
+	Mode     FileMode `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: the template's mode); an existing file keeps its mode when not given"`
+	Owner    string   `yaml:"owner" doc:"owner name or uid"`
+	Group    string   `yaml:"group" doc:"group name or gid"`
+	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
+	Force    bool     `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
+	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
+}
+
+type templateModule struct{}
+
+var _ Module = templateModule{}
+
+func (templateModule) Doc() string {
+	return "Renders a Go text/template file over the task's variables and writes it to the host, like copy (ansible_managed, template_path and template_host are defined)."
+}
+func (templateModule) NewParams() any { return &templateParams{} }
+
+func (templateModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
+	p := params.(*templateParams)
+	local, err := t.FindFile("templates", p.Src)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	fi, err := os.Stat(local)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	content, err := renderTemplateFile(local, t)
+	if err != nil {
+		return nil, err
+	}
+	s := contentSpec{Dest: p.Dest, Content: []byte(content), IntoDir: filepath.Base(local),
+		SrcMode: fsModeToUnix(fi.Mode()), Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group},
+		Backup: p.Backup, Force: p.Force, Validate: p.Validate}
+	if strings.HasSuffix(p.Dest, "/") {
+		s.Dest = p.Dest + s.IntoDir
+	}
+	plan, err := planFileContent(ctx, t, s)
+	if plan != nil && plan.Data != nil {
+		plan.Data["src"] = local
+	}
+	return plan, err
+}
+
+// renderTemplateFile renders a template file over the task's variables plus
+// Ansible's template_* variables. Errors name the file and, for undefined
+// variables, the line that uses the variable.
+func renderTemplateFile(file string, t *Task) (string, error) {
+	tp, src, err := parseTemplateFile(file)
+	if err != nil {
+		return "", err
+	}
+	vars := make(map[string]any, len(t.Vars)+5)
+	for k, v := range t.Vars {
+		vars[k] = v
+	}
+	for k, v := range map[string]any{
+		"ansible_managed":   "Managed by hapb: local changes will be overwritten",
+		"template_path":     file,
+		"template_fullpath": file,
+		"template_host":     t.Host,
+		"template_uid":      fmt.Sprint(os.Getuid()),
+	} {
+		if _, ok := vars[k]; !ok {
+			vars[k] = v
+		}
+	}
+	out, err := tp.RenderString(vars)
+	if err != nil {
+		var u *tmpl.UndefinedError
+		if errors.As(err, &u) {
+			if line := templateUseLine(string(src), u.Name); line > 0 {
+				return "", fmt.Errorf("template %s:%d: %w", file, line, err)
+			}
+		}
+		return "", fmt.Errorf("template %s: %w", file, err)
+	}
+	return out, nil
+}
+
+// templateCache holds parsed template files: a play renders the same file
+// for every host. Keyed by path, size and mtime, so edits are seen.
+var templateCache sync.Map // string -> *templateCached
+
+type templateCached struct {
+	t   *tmpl.Template
+	src []byte
+}
+
+func parseTemplateFile(file string) (*tmpl.Template, []byte, error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%d", file, fi.Size(), fi.ModTime().UnixNano())
+	if c, ok := templateCache.Load(key); ok {
+		return c.(*templateCached).t, c.(*templateCached).src, nil
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
+	}
+	tp, err := tmpl.Parse(file, string(src))
+	if err != nil {
+		return nil, nil, fmt.Errorf("template %s: %w", file, err)
+	}
+	templateCache.Store(key, &templateCached{t: tp, src: src})
+	return tp, src, nil
+}
+
+// templateUseLine finds the first line that uses name (a.b.c) in an
+// action, trying shorter prefixes when the full path is not written out.
+func templateUseLine(src, name string) int {
+	lines := strings.Split(src, "\n")
+	parts := strings.Split(name, ".")
+	for n := len(parts); n > 0; n-- {
+		ref := strings.Join(parts[:n], ".")
+		for i, l := range lines {
+			for _, s := range []string{"." + ref, `"` + ref + `"`} {
+				if j := strings.Index(l, s); j >= 0 && strings.Contains(l[:j], "{{") {
+					return i + 1
+				}
+			}
+		}
+	}
+	return 0
+}

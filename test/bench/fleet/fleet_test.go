@@ -1,0 +1,220 @@
+package fleet
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/engine/inventory"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/report"
+	"github.com/hapb/hapb/engine/run"
+)
+
+var (
+	hostsFlag = flag.Int("fleet.hosts", 1000, "simulated hosts")
+	forksFlag = flag.Int("fleet.forks", 50, "hosts worked on in parallel (hapb's default is 50)")
+)
+
+// Targets of issue 7.
+const (
+	wallTarget = 15 * time.Second
+	rssTarget  = 300 << 20
+)
+
+// TestFleet runs testdata/fleet.yml (10 tasks) twice on a fleet of simulated
+// hosts through the real inventory loader, executor, modules and SSH Dialer
+// (strict host key checking against a known_hosts of every host): the
+// first run changes every host, the second must change nothing. It reports
+// the wall time of each run and the process's peak RSS (VmHWM), which
+// includes the simulated hosts' SSH servers.
+func TestFleet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no fleet benchmark")
+	}
+	raiseNoFile(t)
+	dir := t.TempDir()
+	hostKey, _ := newKey(t, "")
+	_, clientPub := newKey(t, filepath.Join(dir, "id_ed25519"))
+	f, err := Start(*hostsFlag, hostKey, clientPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	known := writeKnownHosts(t, filepath.Join(dir, "known_hosts"), f, hostKey.PublicKey())
+	inv, err := inventory.Load([]string{writeInventory(t, dir, f)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := playbook.Load("testdata/fleet.yml", playbook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total time.Duration
+	var times []string
+	for _, first := range []bool{true, false} {
+		d := conn.NewDialer(conn.DialerOptions{KnownHosts: []string{known}, SSHConfigPath: "none",
+			HostKeyChecking: conn.HostKeyStrict})
+		start := time.Now()
+		res, err := run.Run(context.Background(), pb, run.Options{
+			Inventory: inventoryAdapter{inv}, Connector: connector{d},
+			Reporter: &report.Text{W: io.Discard}, Forks: *forksFlag,
+		})
+		elapsed := time.Since(start)
+		d.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRecap(t, res.Stats, len(f.Hosts), first)
+		total += elapsed
+		times = append(times, elapsed.Round(10*time.Millisecond).String())
+	}
+	checkHosts(t, f)
+	rss := peakRSS(t)
+	t.Logf("%d hosts x 10 tasks, forks %d: first run %s, second run %s, total %s; peak RSS %d MB (fleet servers included)",
+		len(f.Hosts), *forksFlag, times[0], times[1], total.Round(10*time.Millisecond), rss>>20)
+	fmt.Printf("| %d × 10 tasks (forks %d) | %s | %s | %d MB |\n", len(f.Hosts), *forksFlag, times[0], times[1], rss>>20)
+	if len(f.Hosts) >= 1000 {
+		for _, run := range []struct {
+			what string
+			ok   bool
+		}{{"each run under 15 s", total/2 < wallTarget && total < 2*wallTarget}, {"peak RSS under 300 MB", rss < rssTarget}} {
+			if !run.ok {
+				t.Logf("target missed: %s", run.what)
+			}
+		}
+	}
+}
+
+// checkRecap wants no failure anywhere, a change on every host on the first
+// run and none on the second.
+func checkRecap(t *testing.T, stats []*report.HostStats, hosts int, first bool) {
+	t.Helper()
+	if len(stats) != hosts {
+		t.Fatalf("recap has %d hosts, want %d", len(stats), hosts)
+	}
+	for _, s := range stats {
+		if s.Failed+s.Unreachable > 0 || s.OK != 10 {
+			t.Fatalf("%s: ok=%d failed=%d unreachable=%d, want ok=10", s.Host, s.OK, s.Failed, s.Unreachable)
+		}
+		if first && s.Changed != 5 || !first && s.Changed != 0 {
+			t.Fatalf("%s: changed=%d on the %s run", s.Host, s.Changed, map[bool]string{true: "first", false: "second"}[first])
+		}
+	}
+}
+
+// checkHosts looks at what the runs left on the simulated hosts.
+func checkHosts(t *testing.T, f *Fleet) {
+	t.Helper()
+	for _, h := range f.Hosts {
+		n := h.fs.get("/tmp/hapb-fleet/host.conf")
+		if n == nil || string(n.data) != "host "+h.Name+"\n" {
+			t.Fatalf("%s: host.conf is %v", h.Name, n)
+		}
+		if n := h.fs.get("/tmp/hapb-fleet/static.conf"); n == nil || n.mode != 0o600 {
+			t.Fatalf("%s: static.conf is %v", h.Name, n)
+		}
+	}
+}
+
+// newKey makes an ed25519 key, written in OpenSSH format to file if not "".
+func newKey(t *testing.T, file string) (ssh.Signer, ssh.PublicKey) {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file != "" {
+		block, err := ssh.MarshalPrivateKey(priv, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, s.PublicKey()
+}
+
+// writeKnownHosts records the fleet key for every host, one line each, as
+// ssh-keyscan would write them.
+func writeKnownHosts(t *testing.T, file string, f *Fleet, key ssh.PublicKey) string {
+	t.Helper()
+	var b strings.Builder
+	for _, h := range f.Hosts {
+		b.WriteString(knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, key) + "\n")
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func writeInventory(t *testing.T, dir string, f *Fleet) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("[fleet]\n")
+	for _, h := range f.Hosts {
+		host, port, _ := net.SplitHostPort(h.Addr)
+		fmt.Fprintf(&b, "%s ansible_host=%s ansible_port=%s\n", h.Name, host, port)
+	}
+	fmt.Fprintf(&b, "[all:vars]\nansible_user=bench\nansible_ssh_private_key_file=%s\n", filepath.Join(dir, "id_ed25519"))
+	file := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// raiseNoFile lifts the soft file descriptor limit to the hard one: every
+// host costs three descriptors (listener, client and server end).
+func raiseNoFile(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if need := uint64(3**hostsFlag + 100); lim.Cur < need {
+		t.Fatalf("file descriptor limit %d, need %d: raise ulimit -Hn", lim.Cur, need)
+	}
+}
+
+// peakRSS is the process's resident set high-water mark (VmHWM), in bytes.
+func peakRSS(t *testing.T) int64 {
+	t.Helper()
+	fh, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}

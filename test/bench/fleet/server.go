@@ -1,0 +1,135 @@
+// Package fleet is a fleet of simulated hosts for benchmarks: one SSH
+// server (golang.org/x/crypto/ssh) per host on its own loopback address,
+// answering commands with a stand-in shell over an in-memory file system.
+// It lets hapb's real executor and SSH transport run against 1,000 hosts on
+// one machine, without sshd or containers.
+package fleet
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Host is one simulated host.
+type Host struct {
+	Name string
+	Addr string // ip:port on loopback
+	fs   *memFS
+}
+
+// Fleet is a set of running simulated hosts.
+type Fleet struct {
+	Hosts []*Host
+	cfg   *ssh.ServerConfig
+	lns   []net.Listener
+	wg    sync.WaitGroup
+}
+
+// Start starts n hosts on 127.77.x.y (any port), with one host key for all,
+// accepting only clientKey.
+func Start(n int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, error) {
+	want := clientKey.Marshal()
+	cfg := &ssh.ServerConfig{
+		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
+			if bytes.Equal(k.Marshal(), want) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("unknown key")
+		},
+	}
+	cfg.AddHostKey(hostKey)
+	f := &Fleet{cfg: cfg}
+	for i := 0; i < n; i++ {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.77.%d.%d:0", i/250, i%250+1))
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		h := &Host{Name: fmt.Sprintf("h%04d", i), Addr: ln.Addr().String(), fs: newMemFS()}
+		f.Hosts, f.lns = append(f.Hosts, h), append(f.lns, ln)
+		f.wg.Add(1)
+		go f.accept(ln, h)
+	}
+	return f, nil
+}
+
+// Close stops the listeners; open connections end with the client's.
+func (f *Fleet) Close() {
+	for _, ln := range f.lns {
+		ln.Close()
+	}
+	f.wg.Wait()
+}
+
+func (f *Fleet) accept(ln net.Listener, h *Host) {
+	defer f.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go f.serve(c, h)
+	}
+}
+
+func (f *Fleet) serve(c net.Conn, h *Host) {
+	defer c.Close()
+	_, chans, reqs, err := ssh.NewServerConn(c, f.cfg)
+	if err != nil {
+		return
+	}
+	// keepalive@openssh.com and the like: any reply proves us alive.
+	go func() {
+		for r := range reqs {
+			if r.WantReply {
+				r.Reply(false, nil)
+			}
+		}
+	}()
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "session only")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		go session(ch, creqs, h)
+	}
+}
+
+// session serves one channel: env is accepted and ignored, exec runs the
+// command, anything else (pty, shell, subsystem) is refused.
+func session(ch ssh.Channel, reqs <-chan *ssh.Request, h *Host) {
+	defer ch.Close()
+	for r := range reqs {
+		switch r.Type {
+		case "env", "signal":
+			if r.WantReply {
+				r.Reply(true, nil)
+			}
+		case "exec":
+			var line string
+			if n := len(r.Payload); n >= 4 && int(binary.BigEndian.Uint32(r.Payload)) == n-4 {
+				line = string(r.Payload[4:])
+			}
+			r.Reply(true, nil)
+			p := &proc{host: h.Name, fs: h.fs, stdin: ch}
+			st := p.run(line)
+			ch.Write(p.out.Bytes())
+			ch.Stderr().Write(p.err.Bytes())
+			ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(st)))
+			return
+		default:
+			if r.WantReply {
+				r.Reply(false, nil)
+			}
+		}
+	}
+}
