@@ -38,16 +38,12 @@ func (commandModule) NewParams() any        { return &commandParams{} }
 func (commandModule) FreeFormParam() string { return "cmd" }
 
 func (commandModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	q := *params.(*commandParams) // params may be shared by hosts: never change them
-	p := &q
+	p := params.(*commandParams)
 	argv := p.Argv
 	switch {
 	case p.Cmd != "" && len(argv) > 0:
 		return nil, errors.New("command: give cmd or argv, not both")
 	case p.Cmd != "":
-		var inline map[string]string
-		p.Cmd, inline = commandInlineOpts(p.Cmd, "creates", "removes", "chdir")
-		setInlineOpts(inline, map[string]*string{"creates": &p.Creates, "removes": &p.Removes, "chdir": &p.Chdir})
 		var err error
 		if argv, err = splitCommandLine(p.Cmd); err != nil {
 			return nil, fmt.Errorf("command: %v", err)
@@ -60,15 +56,6 @@ func (commandModule) Plan(ctx context.Context, t *Task, params any) (*Plan, erro
 		creates: p.Creates, removes: p.Removes, chdir: p.Chdir,
 		stdin: p.Stdin, stdinNewline: p.StdinAddNewline, strip: p.StripEmptyEnds,
 	})
-}
-
-// setInlineOpts fills the parameters not given otherwise from inline options.
-func setInlineOpts(inline map[string]string, dst map[string]*string) {
-	for k, v := range inline {
-		if p := dst[k]; p != nil && *p == "" {
-			*p = v
-		}
-	}
 }
 
 // commandRun is what command and shell share.
@@ -180,40 +167,23 @@ func commandDelta(d time.Duration) string {
 // splitCommandLine splits s into words as a POSIX shell would, honouring
 // single quotes, double quotes and backslashes, but expanding nothing.
 func splitCommandLine(s string) ([]string, error) {
-	words, err := commandWords(s)
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = w.text
-	}
-	return out, err
-}
-
-// commandWord is a word of a command line and where it is in the line.
-type commandWord struct {
-	start, end int
-	text       string
-}
-
-func commandWords(s string) ([]commandWord, error) {
-	var words []commandWord
+	var words []string
 	var cur strings.Builder
-	start := -1
-	flush := func(end int) {
-		if start >= 0 {
-			words = append(words, commandWord{start, end, cur.String()})
+	inWord := false
+	flush := func() {
+		if inWord {
+			words = append(words, cur.String())
 			cur.Reset()
-			start = -1
+			inWord = false
 		}
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == ' ' || c == '\t' || c == '\n' {
-			flush(i)
+			flush()
 			continue
 		}
-		if start < 0 {
-			start = i
-		}
+		inWord = true
 		switch c {
 		case '\\':
 			if i+1 < len(s) {
@@ -247,37 +217,6 @@ func commandWords(s string) ([]commandWord, error) {
 			cur.WriteByte(c)
 		}
 	}
-	flush(len(s))
+	flush()
 	return words, nil
-}
-
-// commandInlineOpts takes Ansible's legacy inline options out of a
-// free-form command ("kubeadm init creates=/etc/kubernetes/admin.conf"):
-// words that are KEY=VALUE for one of keys. The rest of s is kept as
-// written. A line that does not split is returned as it is.
-func commandInlineOpts(s string, keys ...string) (string, map[string]string) {
-	words, err := commandWords(s)
-	if err != nil {
-		return s, nil
-	}
-	var opts map[string]string
-	var b strings.Builder
-	last := 0
-	for _, w := range words {
-		k, v, ok := strings.Cut(w.text, "=")
-		if !ok || !includeVarsHas(keys, k) {
-			continue
-		}
-		if opts == nil {
-			opts = map[string]string{}
-		}
-		opts[k] = v
-		b.WriteString(s[last:w.start])
-		last = w.end
-	}
-	if opts == nil {
-		return s, nil
-	}
-	b.WriteString(s[last:])
-	return strings.TrimSpace(b.String()), opts
 }

@@ -117,31 +117,3 @@ func TestCommandGuardMissingChdir(t *testing.T) {
 		t.Errorf("check mode with a missing chdir: %+v", r)
 	}
 }
-
-func TestCommandInlineOpts(t *testing.T) {
-	tests := []struct {
-		in, rest string
-		opts     map[string]string
-	}{
-		{"kubeadm init creates=/etc/kubernetes/admin.conf", "kubeadm init", map[string]string{"creates": "/etc/kubernetes/admin.conf"}},
-		{"chdir='/a b' make all", "make all", map[string]string{"chdir": "/a b"}},
-		{"echo a=b 'creates=x'", "echo a=b", map[string]string{"creates": "x"}},
-		{"echo plain", "echo plain", nil},
-		{"echo 'open", "echo 'open", nil},
-	}
-	for _, tt := range tests {
-		rest, opts := commandInlineOpts(tt.in, "creates", "removes", "chdir")
-		if rest != tt.rest || !reflect.DeepEqual(opts, tt.opts) {
-			t.Errorf("%q: %q %v", tt.in, rest, opts)
-		}
-	}
-	dir := t.TempDir()
-	args := map[string]any{"cmd": "touch made creates=made chdir=" + dir}
-	r := mustPlanApply(t, "command", localTask(false, false), args)
-	if !r.Changed || args["cmd"] != "touch made creates=made chdir="+dir {
-		t.Fatalf("first run: %+v", r)
-	}
-	if r := mustPlanApply(t, "command", localTask(false, false), args); r.Changed {
-		t.Fatal("creates= inline was ignored")
-	}
-}

@@ -238,7 +238,8 @@ func (fp *filePlan) newAttrs(link bool) string {
 // one the wanted attributes, as Ansible does.
 func (fp *filePlan) mkdirScript() string {
 	var cmds []string
-	for _, d := range append(fileParentDirs(fp.p.Path), strings.TrimSuffix(fp.p.Path, "/")) {
+	clean := path.Clean(fp.p.Path)
+	for _, d := range append(fileParentDirs(clean), clean) {
 		c := &attrChange{Path: d, Owner: fp.attrs.Owner, Group: fp.attrs.Group}
 		if fp.attrs.Mode.IsSet() {
 			c.Mode, c.SetMode = fp.attrs.Mode.Apply(0o755, true), true

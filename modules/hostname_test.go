@@ -2,9 +2,11 @@ package modules
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
 )
 
@@ -57,5 +59,20 @@ func TestHostname(t *testing.T) {
 				t.Errorf("/etc/hostname = %q", got)
 			}
 		})
+	}
+}
+
+func TestHostnameLocalPlan(t *testing.T) {
+	name, err := os.Hostname()
+	if err != nil || !hostnameRE.MatchString(name) {
+		t.Skip("no usable host name")
+	}
+	plan, err := hostnameModule{}.Plan(context.Background(), &Task{Conn: &conn.Local{}}, &hostnameParams{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// /etc/hostname may disagree with the live name; only the read is checked.
+	if plan.Data["before"] != name {
+		t.Errorf("before = %v, want %s", plan.Data["before"], name)
 	}
 }

@@ -58,14 +58,17 @@ const (
 )
 
 // kubeadmScript reports what exists of a cluster; with $2 = validate it also
-// validates the config $1 (read-only, so fine in Plan).
+// validates the config $1 (read-only, so fine in Plan). In check mode the
+// config may not exist yet: template did not write it.
 const kubeadmScript = `s() { printf '\n@@hapb %s\n' "$1"; }
 [ -e /etc/kubernetes/admin.conf ] && { s admin; echo yes; }
 [ -e /etc/kubernetes/kubelet.conf ] && { s kubelet; echo yes; }
 [ -e /var/lib/kubelet/config.yaml ] && { s kubeletconfig; echo yes; }
 [ -n "$(ls -A /etc/kubernetes/manifests 2>/dev/null)" ] && { s manifests; echo yes; }
 [ -r /etc/kubernetes/pki/ca.crt ] && { s ca; cat /etc/kubernetes/pki/ca.crt; }
-if [ "$2" = validate ]; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; fi
+if [ "$2" = validate ]; then
+	if [ -e "$1" ]; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; else s noconfig; fi
+fi
 s end`
 
 func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
@@ -197,6 +200,9 @@ func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	cmd.Args = append(cmd.Args, params.ExtraArgs...)
 	plan.Changed = true
 	plan.Msg = "would run: " + conn.Explain(cmd)
+	if _, ok := sec["noconfig"]; ok {
+		plan.Msg += " (" + params.Config + " not on the host yet, not validated)"
+	}
 	plan.Data["cmd"] = conn.Explain(cmd)
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		r.Msg = ""

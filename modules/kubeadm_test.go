@@ -92,6 +92,7 @@ func TestKubeadm(t *testing.T) {
 			secrets: []string{"abcdef.0123456789abcdef", "c0ffee"}},
 		{name: "init done", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, state: withCA, data: map[string]any{"ca_cert_hash": caHash}},
 		{name: "init check validates", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nok\nrc=0"), changed: true},
+		{name: "init check no config yet", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("noconfig"), changed: true},
 		{name: "init check invalid", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nunknown field \"foo\"\nrc=1"), err: `unknown field "foo"`},
 		{name: "join worker", params: kubeadmParams{Action: "join", APIServerEndpoint: "10.0.0.100:6443", Token: "abcdef.0123456789abcdef", DiscoveryTokenCACertHash: "sha256:1111"},
 			state: kubeadmState(), changed: true, ran: "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111", secrets: []string{"abcdef.0123456789abcdef"}},
@@ -183,5 +184,22 @@ func TestKubeadmFailureRedacts(t *testing.T) {
 	err = plan.Apply(context.Background(), &plan.Result)
 	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "********") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestKubeadmLocalScript runs the state script for real (under the local
+// sh, dash on Debian) on a host that is no Kubernetes node.
+func TestKubeadmLocalScript(t *testing.T) {
+	if _, err := os.Stat("/etc/kubernetes"); err == nil {
+		t.Skip("this machine has /etc/kubernetes")
+	}
+	task := &Task{Conn: &conn.Local{}, Check: true}
+	plan, err := kubeadmModule{}.Plan(context.Background(), task, &kubeadmParams{Action: "reset", KubeadmBin: "kubeadm"})
+	if err != nil || plan.Changed {
+		t.Fatalf("reset: %v %v", plan, err)
+	}
+	plan, err = kubeadmModule{}.Plan(context.Background(), task, &kubeadmParams{Action: "init", Config: "/nonexistent/kubeadm.yaml", KubeadmBin: "kubeadm"})
+	if err != nil || !plan.Changed || !strings.Contains(plan.Msg, "not validated") {
+		t.Fatalf("init: %+v %v", plan, err)
 	}
 }

@@ -2,9 +2,13 @@ package modules
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
 )
 
@@ -73,5 +77,29 @@ func TestSelinuxQuotesConfigFile(t *testing.T) {
 	selinuxModule{}.Plan(context.Background(), &Task{Conn: fake}, &selinuxParams{State: "disabled", ConfigFile: "/tmp/x;rm -rf /"})
 	if !strings.Contains(fake.Log[0], `selinux '/tmp/x;rm -rf /'`) {
 		t.Errorf("not quoted: %s", fake.Log[0])
+	}
+}
+
+func TestSelinuxLocal(t *testing.T) {
+	if _, err := exec.LookPath("getenforce"); err == nil {
+		t.Skip("this machine has SELinux tools")
+	}
+	task := &Task{Conn: &conn.Local{}}
+	p := &selinuxParams{State: "disabled", ConfigFile: filepath.Join(t.TempDir(), "config")}
+	plan, err := selinuxModule{}.Plan(context.Background(), task, p)
+	if err != nil || plan.Changed {
+		t.Fatalf("no SELinux, disabled: %+v %v", plan, err)
+	}
+	os.WriteFile(p.ConfigFile, []byte("SELINUX=enforcing\nSELINUXTYPE=targeted\n"), 0o644)
+	p.State = "permissive"
+	plan, err = selinuxModule{}.Plan(context.Background(), task, p)
+	if err != nil || !plan.Changed {
+		t.Fatalf("config only: %+v %v", plan, err)
+	}
+	if err := plan.Apply(context.Background(), &plan.Result); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p.ConfigFile); string(b) != "SELINUX=permissive\nSELINUXTYPE=targeted\n" {
+		t.Errorf("config = %q", b)
 	}
 }

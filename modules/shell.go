@@ -34,15 +34,10 @@ func (shellModule) NewParams() any        { return &shellParams{} }
 func (shellModule) FreeFormParam() string { return "cmd" }
 
 func (shellModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	q := *params.(*shellParams) // params may be shared by hosts: never change them
-	p := &q
+	p := params.(*shellParams)
 	if p.Cmd == "" {
 		return nil, errors.New("shell: no script given")
 	}
-	var inline map[string]string
-	p.Cmd, inline = commandInlineOpts(p.Cmd, "creates", "removes", "chdir", "executable")
-	setInlineOpts(inline, map[string]*string{"creates": &p.Creates, "removes": &p.Removes,
-		"chdir": &p.Chdir, "executable": &p.Executable})
 	cmd := &conn.Cmd{Script: p.Cmd}
 	if p.Executable != "" {
 		cmd = &conn.Cmd{Args: []string{p.Executable, "-c", p.Cmd}}

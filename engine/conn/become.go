@@ -177,7 +177,7 @@ func (e *BecomeError) Error() string {
 // cancelled command: the belt for a killed session, since sshd does not
 // kill a command whose channel closed. The awk program spells the marker in
 // two pieces so the reaper never matches itself.
-const reapScript = `ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }' | sort -u | while read -r g; do kill -s KILL "-$g" 2>/dev/null; done; exit 0`
+const reapScript = `ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }' | sort -u | while read -r g; do kill -s KILL -- "-$g" 2>/dev/null; done; exit 0`
 
 func (b *becomer) reap(ctx context.Context, w *wrapped, become Become) error {
 	nonce := strings.TrimPrefix(w.marker, "hapb-")
