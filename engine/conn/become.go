@@ -173,11 +173,16 @@ func (e *BecomeError) Error() string {
 	return fmt.Sprintf("%s: become: %s", e.Host, e.Reason)
 }
 
-// reapScript kills the process groups whose argv holds the marker of a
-// cancelled command: the belt for a killed session, since sshd does not
-// kill a command whose channel closed. The awk program spells the marker in
-// two pieces so the reaper never matches itself.
-const reapScript = `ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }' | sort -u | while read -r g; do kill -s KILL -- "-$g" 2>/dev/null; done; exit 0`
+// reapScript stops the process groups whose argv holds the marker of a
+// cancelled command: the belt for a killed session, since sshd does not kill
+// a command whose channel closed (and refuses signals for root sessions). TERM
+// first, so traps can clean up, then KILL. The awk program spells the marker
+// in two pieces so the reaper never matches itself.
+const reapScript = `gs=$(ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }' | sort -u)
+[ -n "$gs" ] || exit 0
+for g in $gs; do kill -s TERM -- "-$g"; done 2>/dev/null
+sleep 0.3 2>/dev/null || sleep 1
+for g in $gs; do kill -s KILL -- "-$g"; done 2>/dev/null; exit 0`
 
 func (b *becomer) reap(ctx context.Context, w *wrapped, become Become) error {
 	nonce := strings.TrimPrefix(w.marker, "hapb-")

@@ -97,19 +97,14 @@ func (h *hostKeys) algorithms(addr string) []string {
 }
 
 var preferredHostKeyAlgos = []string{
-	ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoRSASHA512v01,
 	ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
 	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA,
 }
 
 func keyTypeOf(algo string) string {
 	switch algo {
-	case ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.CertAlgoRSASHA512v01:
+	case ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256:
 		return ssh.KeyAlgoRSA
-	case ssh.CertAlgoED25519v01:
-		return ssh.KeyAlgoED25519
-	case ssh.CertAlgoECDSA256v01:
-		return ssh.KeyAlgoECDSA256
 	}
 	return algo
 }

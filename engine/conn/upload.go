@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // uploadScript writes stdin to a temporary file beside $1 and renames it over
@@ -16,8 +19,12 @@ import (
 // midway gives cat an early EOF, which must not pass for the whole file.
 // Traps remove the temporary file on every exit, SIGTERM included; SIGPIPE
 // is ignored so an error message to a closed channel cannot skip them.
+// The temporary name ($6) is ours, so that the controller can remove it
+// too if the script was killed outright; noclobber makes creating it
+// exclusive.
 const uploadScript = `set -e; trap '' PIPE; umask 077
-t=$(mktemp "$(dirname -- "$1")/.hapb.XXXXXX")
+t=$(dirname -- "$1")/$6
+set -C; : >"$t"; set +C
 trap 'rm -f -- "$t"' EXIT; trap 'exit 143' TERM HUP INT
 cat >"$t"
 n=$(wc -c <"$t")
@@ -45,13 +52,19 @@ func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt F
 	if opt.Group != "" {
 		owner += ":" + opt.Group
 	}
-	args := []string{dst, fmt.Sprintf("%o", mode.Perm()), owner, strconv.FormatInt(size, 10), sum}
+	tmp := ".hapb." + Nonce()
+	args := []string{dst, fmt.Sprintf("%o", mode.Perm()), owner, strconv.FormatInt(size, 10), sum, tmp}
 	res, err := c.Run(ctx, &Cmd{
 		Script: "sh -c " + Quote(uploadScript) + " hapb-upload " + QuoteArgs(args),
 		Stdin:  src,
 		Become: opt.Become,
 	})
 	if err != nil {
+		if !errors.Is(err, ErrUnreachable) {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			c.Run(rctx, &Cmd{Args: []string{"rm", "-f", "--", filepath.Join(filepath.Dir(dst), tmp)}, Become: opt.Become})
+			cancel()
+		}
 		return err
 	}
 	if res.ExitCode != 0 {

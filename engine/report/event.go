@@ -26,6 +26,8 @@ type Reporter interface {
 	TaskStart(name string, kind TaskKind)
 	Result(r *HostResult)
 	Warn(msg string)
+	// Retrying says a task's `until` did not hold yet on a host.
+	Retrying(host, task string, left int)
 	Recap(stats []*HostStats, elapsed time.Duration)
 }
 
@@ -98,6 +100,11 @@ func (m Multi) Result(h *HostResult) {
 func (m Multi) Warn(msg string) {
 	for _, r := range m {
 		r.Warn(msg)
+	}
+}
+func (m Multi) Retrying(host, task string, left int) {
+	for _, r := range m {
+		r.Retrying(host, task, left)
 	}
 }
 func (m Multi) Recap(s []*HostStats, d time.Duration) {

@@ -66,6 +66,11 @@ func (j *JSON) Result(r *HostResult) {
 // Warn implements Reporter.
 func (j *JSON) Warn(msg string) { j.emit(map[string]any{"event": "warning", "msg": msg}) }
 
+// Retrying implements Reporter.
+func (j *JSON) Retrying(host, task string, left int) {
+	j.emit(map[string]any{"event": "retrying", "host": host, "task": task, "retries_left": left})
+}
+
 // Recap implements Reporter.
 func (j *JSON) Recap(stats []*HostStats, elapsed time.Duration) {
 	hosts := make(map[string]any, len(stats))

@@ -159,6 +159,11 @@ func (t *Text) Warn(msg string) {
 	fmt.Fprintln(t.W, t.paint(purple, "[WARNING]: "+msg))
 }
 
+// Retrying implements Reporter.
+func (t *Text) Retrying(host, task string, left int) {
+	fmt.Fprintln(t.W, t.paint(red, fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", host, task, left)))
+}
+
 // Recap implements Reporter.
 func (t *Text) Recap(stats []*HostStats, elapsed time.Duration) {
 	fmt.Fprintf(t.W, "\n%s\n", banner("PLAY RECAP"))

@@ -184,6 +184,9 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 				return failure(t, h, err), false
 			}
 			if !ok && try < retries && ctx.Err() == nil {
+				p.repMu.Lock()
+				p.r.opts.Reporter.Retrying(h.name, t.Label(), retries-try)
+				p.repMu.Unlock()
 				sleep(ctx, t.Delay)
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hapb/hapb/engine/params"
 	"github.com/hapb/hapb/engine/playbook"
@@ -33,6 +34,8 @@ type playRun struct {
 	ended bool // meta: end_play, any_errors_fatal, max_fail_percentage
 	// batch is the current serial batch, for max_fail_percentage.
 	batch []*hostState
+	// repMu serializes reporting from the hosts' goroutines.
+	repMu sync.Mutex
 }
 
 // runPlay runs one play; it reports false when the run must stop (every

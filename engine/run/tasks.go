@@ -352,7 +352,6 @@ func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
 // printer reports results in host order as soon as every earlier host is
 // done, so output is deterministic yet streams.
 type printer struct {
-	mu   sync.Mutex
 	p    *playRun
 	t    *playbook.Task
 	on   []*hostState
@@ -366,8 +365,8 @@ func newPrinter(p *playRun, t *playbook.Task, on []*hostState, outs []*outcome) 
 }
 
 func (pr *printer) done(i int) {
-	pr.mu.Lock()
-	defer pr.mu.Unlock()
+	pr.p.repMu.Lock()
+	defer pr.p.repMu.Unlock()
 	pr.doneAt(i)
 }
 

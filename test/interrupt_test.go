@@ -1,0 +1,50 @@
+package test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestInterrupt: Ctrl-C stops running commands, prints the recap and exits
+// 99.
+func TestInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	pb := filepath.Join(dir, "pb.yml")
+	os.WriteFile(pb, []byte(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: long
+      command: sleep 60
+`), 0o644)
+	cmd := exec.Command(hapbBin, "run", pb, "-i", "playbooks/local.ini")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 99 {
+		t.Fatalf("exit: %v, want 99\n%s", err, out.String())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s to stop", d)
+	}
+	if !strings.Contains(out.String(), "PLAY RECAP") {
+		t.Errorf("no recap:\n%s", out.String())
+	}
+	if b, _ := exec.Command("pgrep", "-f", "^sleep 60$").Output(); len(b) > 0 {
+		t.Errorf("sleep still running: %s", b)
+	}
+}
