@@ -255,12 +255,12 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 		}
 		mt.Env = env
 	}
+	target, targetVars, err := p.delegate(t, h, v)
+	if err != nil {
+		return failure(t, h, err), false
+	}
+	out.delegate = target
 	if local, ok := t.Module.(modules.Local); !ok || !local.RunsLocally() {
-		target, targetVars, err := p.delegate(t, h, v)
-		if err != nil {
-			return failure(t, h, err), false
-		}
-		out.delegate = target
 		c, err := p.r.conn(ctx, target, targetVars)
 		if err != nil {
 			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
@@ -388,7 +388,12 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 		if t.Action == "setup" || strings.HasSuffix(t.Action, ".setup") {
 			lvl = vars.Facts
 		}
-		h.vars.SetAll(out.res.Facts, lvl)
+		to := h.vars
+		if other, ok := p.r.hosts[out.delegate]; ok && t.DelegateFacts {
+			to = other // delegate_facts: the facts are the delegate's
+		}
+		to.SetAll(out.res.Facts, lvl)
+		to.Resolve()
 	}
 	h.vars.Resolve()
 }
