@@ -110,11 +110,25 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 				}
 				r.Data["backup_file"] = b
 			}
-			return t.Conn.Upload(ctx, bytes.NewReader(s.Content), dest, opts)
+			if err := t.Conn.Upload(ctx, bytes.NewReader(s.Content), dest, opts); err != nil {
+				return err
+			}
+			return contentSpecialBits(ctx, t, dest, opts)
 		}
 		return uploadValidated(ctx, t, s, dest, opts, backup, r)
 	}
 	return plan, nil
+}
+
+// contentSpecialBits sets setuid/setgid/sticky, which uploads may drop
+// (they chmod before chown, and chown clears them).
+func contentSpecialBits(ctx context.Context, t *Task, dest string, opts conn.FileOpts) error {
+	m := fsModeToUnix(opts.Mode)
+	if m&0o7000 == 0 {
+		return nil
+	}
+	c := &attrChange{Path: dest, Mode: m, SetMode: true}
+	return c.apply(ctx, t)
 }
 
 // validateScript runs the validation ($1, a shell line) and, when it
@@ -129,6 +143,9 @@ mv -f -- "$2" "$3"`
 func uploadValidated(ctx context.Context, t *Task, s contentSpec, dest string, opts conn.FileOpts, backup bool, r *Result) error {
 	tmp := path.Join(path.Dir(dest), ".hapb-validate."+conn.Nonce())
 	if err := t.Conn.Upload(ctx, bytes.NewReader(s.Content), tmp, opts); err != nil {
+		return err
+	}
+	if err := contentSpecialBits(ctx, t, tmp, opts); err != nil {
 		return err
 	}
 	stamp := ""

@@ -221,3 +221,12 @@ func TestCopyDirLocal(t *testing.T) {
 		t.Errorf("dir over a file: %+v", r)
 	}
 }
+
+func TestCopySpecialBits(t *testing.T) {
+	dir := t.TempDir()
+	checkIdempotent(t, "copy", dir, map[string]any{"content": "#!/bin/sh\n", "dest": dir + "/suid", "mode": "04755"})
+	fi, _ := os.Stat(dir + "/suid")
+	if fi.Mode()&os.ModeSetuid == 0 || fi.Mode().Perm() != 0o755 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}

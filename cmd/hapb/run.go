@@ -103,6 +103,7 @@ func runAction(c *cli.Context) error {
 		Become:      c.Bool("become"),
 		BecomeUser:  c.String("become-user"),
 		PlaybookDir: filepath.Dir(absPb),
+		Verbosity:   c.Count("verbose"),
 	})
 	code := res.ExitCode(err)
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -44,7 +44,9 @@ type wrapped struct {
 
 func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped, error) {
 	w := &wrapped{marker: "hapb-" + Nonce(), stdin: stdin}
-	inner := "sh -c " + Quote(ShellLine(cmd)) + " " + w.marker
+	// The trailing exit keeps sh from exec'ing the last command, so the
+	// marker stays in the process table while the command runs.
+	inner := "sh -c " + Quote(ShellLine(cmd)+"\nexit $?") + " " + w.marker
 	user := cmd.Become.User
 	if user == "" || user == b.login {
 		w.line = inner

@@ -30,8 +30,8 @@ type sshConn struct {
 var _ Conn = (*sshConn)(nil)
 
 // killGrace is how long a cancelled command has to exit after SIGTERM
-// (time for traps to remove temporary files) before SIGKILL.
-const killGrace = 500 * time.Millisecond
+// before the reaper runs.
+const killGrace = 200 * time.Millisecond
 
 func newSSHConn(d *Dialer, t *target, becomePassword string) *sshConn {
 	c := &sshConn{d: d, t: t, sem: make(chan struct{}, d.opts.MaxSessions)}
@@ -45,25 +45,24 @@ func (c *sshConn) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.runLine(ctx, w.line, w.stdin)
-	if err != nil {
-		if res != nil && ctx.Err() != nil {
-			// Belt and braces: sshd's signal reaches only the session's
-			// process group, and not every sshd honours signals.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			c.become.reap(rctx, w, cmd.Become)
-			cancel()
-			err = commandError(c.t.name, cmd, ctx.Err())
-		}
-		if res != nil {
-			c.become.finish(w, res, cmd.Secrets)
-		}
-		return res, err
+	// sshd kills only the session's process group on a signal, and refuses
+	// signals for root sessions: the reaper finds the command by its marker
+	// while the session is still open.
+	reap := func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		c.become.reap(rctx, w, cmd.Become)
 	}
-	if err := c.become.finish(w, res, cmd.Secrets); err != nil {
-		return res, err
+	res, err := c.runWrapped(ctx, w.line, w.stdin, reap)
+	if res != nil {
+		if ferr := c.become.finish(w, res, cmd.Secrets); err == nil {
+			err = ferr
+		}
 	}
-	return res, nil
+	if err != nil && res != nil && ctx.Err() != nil {
+		err = commandError(c.t.name, cmd, ctx.Err())
+	}
+	return res, err
 }
 
 // commandError is a command stopped by its context.
@@ -90,6 +89,11 @@ func (e *CommandError) Unwrap() error { return e.Err }
 // is signalled (TERM, then KILL) and closed, and a partial Result returned
 // with the context's error.
 func (c *sshConn) runLine(ctx context.Context, line string, stdin io.Reader) (*Result, error) {
+	return c.runWrapped(ctx, line, stdin, nil)
+}
+
+// runWrapped is runLine with a reaper to call on cancellation.
+func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, reap func()) (*Result, error) {
 	s, lc, release, err := c.session(ctx)
 	if err != nil {
 		return nil, err
@@ -125,19 +129,19 @@ func (c *sshConn) runLine(ctx context.Context, line string, stdin io.Reader) (*R
 	select {
 	case werr = <-done:
 	case <-ctx.Done():
-		killSession(s, done)
+		killSession(s, done, reap)
 		return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
 	case err := <-inErr:
 		if err != nil && lc.alive() && !errors.Is(err, io.EOF) {
 			// The local reader failed: stop the command rather than let
 			// it see a truncated stdin as complete.
-			killSession(s, done)
+			killSession(s, done, reap)
 			return &Result{ExitCode: -1}, fmt.Errorf("%s: stdin: %w", c.t.name, err)
 		}
 		select {
 		case werr = <-done:
 		case <-ctx.Done():
-			killSession(s, done)
+			killSession(s, done, reap)
 			return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
 		}
 	}
@@ -163,13 +167,17 @@ func (c *sshConn) runLine(ctx context.Context, line string, stdin io.Reader) (*R
 }
 
 // killSession stops a session's remote command: SIGTERM, a grace period,
-// SIGKILL, then closing the channel.
-func killSession(s *ssh.Session, done <-chan error) {
+// then the reaper (or SIGKILL), then closing the channel.
+func killSession(s *ssh.Session, done <-chan error, reap func()) {
 	s.Signal(ssh.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(killGrace):
-		s.Signal(ssh.SIGKILL)
+		if reap != nil {
+			reap()
+		} else {
+			s.Signal(ssh.SIGKILL)
+		}
 		select {
 		case <-done:
 		case <-time.After(100 * time.Millisecond):

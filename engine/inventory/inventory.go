@@ -128,7 +128,9 @@ func ancestors(g *group) map[*group]bool {
 }
 
 // descendants returns g and its descendants breadth first, each level in the
-// order the children were added: Ansible's "preserve_ordering" walk.
+// order the children were added: Ansible's "preserve_ordering" walk. Ansible
+// walks each level as a Python set of groups hashed by memory address, so
+// beyond the direct children its order is arbitrary; this one is stable.
 func descendants(g *group) []*group {
 	out := []*group{g}
 	seen := map[*group]bool{g: true}

@@ -39,6 +39,7 @@ var oracleCases = []oracleCase{
 	{name: "playbook", sources: []string{"testdata/ini/hosts", "testdata/dir"}, playbookDir: "testdata/playbook",
 		hosts: []string{"web01.lab", "db1"}, graphs: []string{"all"}},
 	{name: "hostlist", sources: []string{"a.example.com,b:2222,10.0.0.1,"}},
+	{name: "values", sources: []string{"testdata/yaml/values.yml"}, hosts: []string{"h1", "h3"}},
 	{name: "priority", sources: []string{"testdata/priority/hosts.yml"}, hosts: []string{"h1"}},
 }
 

@@ -50,6 +50,7 @@ type Options struct {
 	Become        bool // -b: become by default
 	BecomeUser    string
 	TaskTimeout   time.Duration // default for tasks without `timeout`
+	Verbosity     int           // -v count: the ansible_verbosity variable
 	PlaybookDir   string
 	PlaybookFiles []string
 }

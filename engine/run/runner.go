@@ -83,6 +83,7 @@ func (r *runner) host(name string, groups map[string][]string) *vars.Host {
 	h.Set("playbook_dir", r.opts.PlaybookDir, vars.Magic)
 	h.Set("ansible_check_mode", r.opts.Check, vars.Magic)
 	h.Set("ansible_diff_mode", r.opts.Diff, vars.Magic)
+	h.Set("ansible_verbosity", r.opts.Verbosity, vars.Magic)
 	if _, ok := inv["inventory_hostname"]; !ok {
 		h.Set("inventory_hostname", name, vars.Magic)
 	}

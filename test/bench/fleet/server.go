@@ -30,9 +30,9 @@ type Fleet struct {
 	wg    sync.WaitGroup
 }
 
-// Start starts n hosts on 127.77.x.y (any port), with one host key for all,
-// accepting only clientKey.
-func Start(n int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, error) {
+// Start starts n hosts on 127.77.x.y:port (port 0: any free port, one per
+// host), with one host key for all, accepting only clientKey.
+func Start(n, port int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, error) {
 	want := clientKey.Marshal()
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
@@ -45,7 +45,7 @@ func Start(n int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, error) {
 	cfg.AddHostKey(hostKey)
 	f := &Fleet{cfg: cfg}
 	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.77.%d.%d:0", i/250, i%250+1))
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.77.%d.%d:%d", i/250, i%250+1, port))
 		if err != nil {
 			f.Close()
 			return nil, err

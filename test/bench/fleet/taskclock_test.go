@@ -1,0 +1,41 @@
+package fleet
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hapb/hapb/engine/report"
+)
+
+// taskClock is a Reporter that notes how long each task took on all hosts
+// (-fleet.tasks), to see where a run's time goes.
+type taskClock struct {
+	report.Text
+	name  string
+	start time.Time
+	lines []string
+}
+
+func newTaskClock() *taskClock { return &taskClock{Text: report.Text{W: io.Discard}} }
+
+func (c *taskClock) TaskStart(name string, kind report.TaskKind) {
+	c.lap()
+	c.name, c.start = name, time.Now()
+	c.Text.TaskStart(name, kind)
+}
+
+func (c *taskClock) Recap(stats []*report.HostStats, elapsed time.Duration) {
+	c.lap()
+	c.Text.Recap(stats, elapsed)
+}
+
+func (c *taskClock) lap() {
+	if c.name != "" {
+		c.lines = append(c.lines, fmt.Sprintf("%8s  %s", time.Since(c.start).Round(time.Millisecond), c.name))
+		c.name = ""
+	}
+}
+
+func (c *taskClock) String() string { return strings.Join(c.lines, "\n") }
