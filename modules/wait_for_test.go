@@ -157,6 +157,7 @@ func TestWaitForDrained(t *testing.T) {
 	}
 	client.Close()
 	server.Close()
+	p.Timeout = 5 // the kernel may take a moment to leave ESTABLISHED
 	if plan, err := (waitForModule{}).Plan(context.Background(), task, p); err != nil || plan.Failed {
 		t.Fatalf("drained: %+v %v", plan, err)
 	}

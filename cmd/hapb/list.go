@@ -27,21 +27,9 @@ func list(w io.Writer, c *cli.Context, path string, pb *playbook.Playbook, inv *
 				return cli.Exit(err.Error(), 1)
 			}
 			if l := c.String("limit"); l != "" {
-				limited, err := inv.Select(l)
-				if err != nil {
+				if hosts, err = inv.Limit(hosts, l); err != nil {
 					return cli.Exit(err.Error(), 1)
 				}
-				keep := map[string]bool{}
-				for _, h := range limited {
-					keep[h.Name] = true
-				}
-				var in []*inventory.Host
-				for _, h := range hosts {
-					if keep[h.Name] {
-						in = append(in, h)
-					}
-				}
-				hosts = in
 			}
 			fmt.Fprintf(w, "    pattern: [%q]\n    hosts (%d):\n", play.Hosts, len(hosts))
 			for _, h := range hosts {

@@ -78,6 +78,9 @@ func runAction(c *cli.Context) error {
 		return cli.Exit(err.Error(), run.ExitLoad)
 	}
 	rep := reporter(c, out)
+	for _, w := range inv.Warnings() {
+		rep.Warn(w)
+	}
 	dialer := conn.NewDialer(conn.DialerOptions{
 		User:            c.String("user"),
 		KeyFiles:        nonEmpty(c.String("private-key")),
@@ -119,11 +122,9 @@ func runAction(c *cli.Context) error {
 // reported at once, before any host is contacted.
 func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbook, error) {
 	var errs *multierror.Error
-	sources := c.StringSlice("inventory")
-	if len(sources) == 0 {
-		sources = []string{"localhost,"}
-	}
-	inv, err := inventory.Load(sources)
+	// Without -i there is only the implicit localhost, on the local
+	// connection, as in Ansible.
+	inv, err := inventory.Load(c.StringSlice("inventory"))
 	if err != nil {
 		errs = multierror.Append(errs, err)
 	} else if err := inv.AddPlaybookVars(filepath.Dir(pbPath)); err != nil {

@@ -50,6 +50,17 @@ func (lc *liveClient) alive() bool {
 	}
 }
 
+// dying reports whether the connection has ended or ends within a moment:
+// a session cut by a dying connection may see its end before Wait does.
+func (lc *liveClient) dying() bool {
+	select {
+	case <-lc.done:
+		return true
+	case <-time.After(200 * time.Millisecond):
+		return false
+	}
+}
+
 // fail records why the connection is being closed, then closes it.
 func (lc *liveClient) fail(err error) {
 	lc.mu.Lock()

@@ -346,10 +346,11 @@ func dialReason(ctx context.Context, t *target, err error) error {
 	reason := err.Error()
 	var hk *HostKeyError
 	var op *net.OpError
+	var ne net.Error
 	switch {
 	case errors.As(err, &hk):
 		reason = hk.Msg
-	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		reason = fmt.Sprintf("timed out after %s", t.timeout)
 	case errors.Is(err, context.Canceled):
 		reason = "cancelled"

@@ -45,9 +45,8 @@ func (c *sshConn) Run(ctx context.Context, cmd *Cmd) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// sshd kills only the session's process group on a signal, and refuses
-	// signals for root sessions: the reaper finds the command by its marker
-	// while the session is still open.
+	// sshd refuses signals for root sessions, and a signal reaches sudo's
+	// grandchildren only through the reaper (see killSession).
 	reap := func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -154,7 +153,7 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 		if sig := exit.Signal(); sig != "" {
 			res.ExitCode = 128 + signalNumber(sig)
 		}
-	case !lc.alive():
+	case lc.dying():
 		return res, Unreachable(c.t.name, lc.lost())
 	default:
 		var missing *ssh.ExitMissingError
@@ -166,18 +165,20 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	return res, nil
 }
 
-// killSession stops a session's remote command: SIGTERM, a grace period,
-// then the reaper (or SIGKILL), then closing the channel.
+// killSession stops a session's remote command. The reaper goes first,
+// while the marked processes still live: a signal through sshd reaches sudo
+// but not the root processes under it, and sudo passes it on to its child
+// only, so the grandchildren would outlive the marker. Then SIGTERM, a grace
+// period, SIGKILL, and closing the channel.
 func killSession(s *ssh.Session, done <-chan error, reap func()) {
+	if reap != nil {
+		reap()
+	}
 	s.Signal(ssh.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(killGrace):
-		if reap != nil {
-			reap()
-		} else {
-			s.Signal(ssh.SIGKILL)
-		}
+		s.Signal(ssh.SIGKILL)
 		select {
 		case <-done:
 		case <-time.After(100 * time.Millisecond):
