@@ -101,19 +101,27 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	defer s.Close()
 	var stdout, stderr bytes.Buffer
 	s.Stdout, s.Stderr = &stdout, &stderr
-	var inErr chan error
+	waited := make(chan struct{})
+	stdinErr := make(chan error, 1)
 	if stdin != nil {
 		w, err := s.StdinPipe()
 		if err != nil {
 			return nil, err
 		}
-		inErr = make(chan error, 1)
 		go func() {
 			_, err := io.Copy(w, stdin)
 			if err == nil {
-				err = w.Close() // EOF for the command; not on a failed read
+				w.Close() // EOF for the command
+				return
 			}
-			inErr <- err
+			select {
+			case <-waited: // the command ended without reading it all
+			default:
+				// The local reader failed: stop the command rather than
+				// let a truncated stdin pass for complete.
+				stdinErr <- err
+				s.Close()
+			}
 		}()
 	}
 	if err := s.Start(line); err != nil {
@@ -122,27 +130,23 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 		}
 		return nil, fmt.Errorf("%s: start: %w", c.t.name, err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Wait() }()
-	var werr error
-	select {
-	case werr = <-done:
-	case <-ctx.Done():
-		killSession(s, done, reap)
+	// Waiting in this goroutine, with cancellation in an AfterFunc, saves a
+	// goroutine handoff per command on a busy controller.
+	killed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(killed)
+		killSession(s, waited, reap)
+	})
+	werr := s.Wait()
+	close(waited)
+	if !stop() {
+		<-killed
 		return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
-	case err := <-inErr:
-		if err != nil && lc.alive() && !errors.Is(err, io.EOF) {
-			// The local reader failed: stop the command rather than let
-			// it see a truncated stdin as complete.
-			killSession(s, done, reap)
-			return &Result{ExitCode: -1}, fmt.Errorf("%s: stdin: %w", c.t.name, err)
-		}
-		select {
-		case werr = <-done:
-		case <-ctx.Done():
-			killSession(s, done, reap)
-			return &Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, ctx.Err()
-		}
+	}
+	select {
+	case err := <-stdinErr:
+		return &Result{ExitCode: -1}, fmt.Errorf("%s: stdin: %w", c.t.name, err)
+	default:
 	}
 	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	var exit *ssh.ExitError
@@ -170,7 +174,7 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 // but not the root processes under it, and sudo passes it on to its child
 // only, so the grandchildren would outlive the marker. Then SIGTERM, a grace
 // period, SIGKILL, and closing the channel.
-func killSession(s *ssh.Session, done <-chan error, reap func()) {
+func killSession(s *ssh.Session, done <-chan struct{}, reap func()) {
 	if reap != nil {
 		reap()
 	}

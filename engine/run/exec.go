@@ -274,7 +274,7 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 		defer cancel()
 	}
 	plan, err := t.Module.Plan(ctx, mt, pr)
-	if err == nil && plan.Changed && plan.Apply != nil && !mt.Check {
+	if err == nil && plan.Changed && !plan.Failed && plan.Apply != nil && !mt.Check {
 		err = plan.Apply(ctx, &plan.Result)
 	}
 	if err != nil {

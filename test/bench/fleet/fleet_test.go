@@ -28,7 +28,8 @@ import (
 )
 
 var (
-	hostsFlag = flag.Int("fleet.hosts", 1000, "simulated hosts")
+	fleetFlag = flag.Bool("fleet", false, "the benchmark proper: 1,000 hosts (without it, a 20-host smoke run for go test ./...)")
+	hostsFlag = flag.Int("fleet.hosts", 0, "simulated hosts (default 1,000 with -fleet, else 20)")
 	forksFlag = flag.Int("fleet.forks", 50, "hosts worked on in parallel (hapb's default is 50)")
 	tasksFlag = flag.Bool("fleet.tasks", false, "log each task's time")
 	portFlag  = flag.Int("fleet.port", 2222, "port of every host (each has its own 127.77.x.y); 0: random ports")
@@ -53,6 +54,12 @@ const (
 func TestFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no fleet benchmark")
+	}
+	if *hostsFlag == 0 {
+		*hostsFlag = 20
+		if *fleetFlag {
+			*hostsFlag = 1000
+		}
 	}
 	raiseNoFile(t)
 	dir := t.TempDir()
