@@ -101,7 +101,6 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	defer s.Close()
 	var stdout, stderr bytes.Buffer
 	s.Stdout, s.Stderr = &stdout, &stderr
-	waited := make(chan struct{})
 	stdinErr := make(chan error, 1)
 	if stdin != nil {
 		w, err := s.StdinPipe()
@@ -109,17 +108,16 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 			return nil, err
 		}
 		go func() {
-			_, err := io.Copy(w, stdin)
-			if err == nil {
+			r := &readErr{r: stdin}
+			if _, err := io.Copy(w, r); err == nil {
 				w.Close() // EOF for the command
 				return
 			}
-			select {
-			case <-waited: // the command ended without reading it all
-			default:
-				// The local reader failed: stop the command rather than
-				// let a truncated stdin pass for complete.
-				stdinErr <- err
+			// A failed write means the command ended without reading all
+			// its input: not our business. A failed read must stop the
+			// command rather than let a truncated stdin pass for complete.
+			if r.err != nil {
+				stdinErr <- r.err
 				s.Close()
 			}
 		}()
@@ -132,7 +130,7 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	}
 	// Waiting in this goroutine, with cancellation in an AfterFunc, saves a
 	// goroutine handoff per command on a busy controller.
-	killed := make(chan struct{})
+	waited, killed := make(chan struct{}), make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(killed)
 		killSession(s, waited, reap)
@@ -167,6 +165,20 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 		return res, fmt.Errorf("%s: %w", c.t.name, werr)
 	}
 	return res, nil
+}
+
+// readErr remembers a reader's failure, to tell it from a failed write.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // killSession stops a session's remote command. The reaper goes first,

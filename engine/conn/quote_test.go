@@ -1,0 +1,52 @@
+package conn
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestQuote(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "''"},
+		{"abc", "abc"},
+		{"a b", "'a b'"},
+		{"it's", `'it'\''s'`},
+		{"$(id)", "'$(id)'"},
+		{"-_./:=@%+,", "-_./:=@%+,"},
+	}
+	for _, tt := range tests {
+		if got := Quote(tt.in); got != tt.want {
+			t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzQuote checks that sh expands Quote(s) back to exactly s. A NUL byte
+// cannot be in an argv string at all (C strings end there), so strings with
+// NUL are skipped: commands carry binary data on stdin, never in argv.
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", "a", "it's", `"q"`, "$(id)", "`id`", "a\nb", "\\", "'''", "$HOME ${x:-y}", "*?[a]", "~", "-n", "é€", "!x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, 0) {
+			t.Skip("NUL cannot be passed in argv")
+		}
+		out, err := exec.Command("sh", "-c", "printf %s "+Quote(s)).Output()
+		if err != nil {
+			t.Fatalf("sh -c printf %%s %s: %v", Quote(s), err)
+		}
+		if string(out) != s {
+			t.Fatalf("Quote(%q) = %s expands to %q", s, Quote(s), out)
+		}
+	})
+}
+
+func TestExplainRedacts(t *testing.T) {
+	cmd := &Cmd{Args: []string{"mysql", "-psecr3t"}, Env: map[string]string{"TOKEN": "secr3t"}, Dir: "/tmp", Secrets: []string{"secr3t"}}
+	want := "cd /tmp && env TOKEN=******** mysql -p********"
+	if got := Explain(cmd); got != want {
+		t.Errorf("Explain = %q, want %q", got, want)
+	}
+}

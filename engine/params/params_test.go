@@ -1,0 +1,110 @@
+package params
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type inner struct {
+	Port int    `yaml:"port" required:"true"`
+	Name string `yaml:"name"`
+}
+
+type sample struct {
+	Name    []string       `yaml:"name" alias:"pkg" required:"true"`
+	State   string         `yaml:"state" default:"present" choices:"present,absent"`
+	Force   bool           `yaml:"force"`
+	Count   int            `yaml:"count"`
+	Ratio   float64        `yaml:"ratio"`
+	Maybe   *bool          `yaml:"maybe"`
+	Env     map[string]any `yaml:"env"`
+	Servers []inner        `yaml:"servers"`
+	Any     any            `yaml:"any"`
+	Upper   upper          `yaml:"upper"`
+}
+
+// upper decodes itself, as file modes and expressions do.
+type upper string
+
+func (u *upper) DecodeParam(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return errors.New("want a string")
+	}
+	*u = upper(strings.ToUpper(s))
+	return nil
+}
+
+func TestDecode(t *testing.T) {
+	yes := true
+	tests := []struct {
+		name string
+		args map[string]any
+		want sample
+		err  string
+	}{
+		{"defaults", map[string]any{"name": "etcd"},
+			sample{Name: []string{"etcd"}, State: "present"}, ""},
+		{"alias and comma list", map[string]any{"pkg": "a, b"},
+			sample{Name: []string{"a", "b"}, State: "present"}, ""},
+		{"scalars converted as Ansible does", map[string]any{"name": []any{"x", 1}, "force": "yes", "count": "3", "ratio": 2, "maybe": "on"},
+			sample{Name: []string{"x", "1"}, State: "present", Force: true, Count: 3, Ratio: 2, Maybe: &yes}, ""},
+		{"nested structs", map[string]any{"name": "x", "servers": []any{map[string]any{"port": 6443}}},
+			sample{Name: []string{"x"}, State: "present", Servers: []inner{{Port: 6443}}}, ""},
+		{"custom decoder", map[string]any{"name": "x", "upper": "abc", "any": []any{1}},
+			sample{Name: []string{"x"}, State: "present", Upper: "ABC", Any: []any{1}}, ""},
+		{"unknown", map[string]any{"name": "x", "nmae": 1}, sample{}, `parameter "nmae": unknown parameter`},
+		{"missing required", map[string]any{"state": "absent"}, sample{}, `parameter "name": required parameter is missing`},
+		{"bad choice", map[string]any{"name": "x", "state": "gone"}, sample{}, `"gone" is not one of present, absent`},
+		{"bad type", map[string]any{"name": "x", "force": "perhaps"}, sample{}, `parameter "force": expected a boolean, got string "perhaps"`},
+		{"bad nested", map[string]any{"name": "x", "servers": []any{map[string]any{"name": "a"}}}, sample{}, `parameter "servers[0].port": required`},
+		{"alias twice", map[string]any{"name": "x", "pkg": "y"}, sample{}, "given twice"},
+		{"decoder error", map[string]any{"name": "x", "upper": 1}, sample{}, `parameter "upper": want a string`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got sample
+			err := Decode(tt.args, &got)
+			if tt.err != "" {
+				var pe *Error
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &pe) {
+					t.Fatalf("err = %v, want a *Error containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateLeavesTemplates(t *testing.T) {
+	var s sample
+	args := map[string]any{"name": "x", "force": "{{ .force }}", "count": "{{ .n }}", "state": "{{ .s }}"}
+	if err := Validate(args, &s); err != nil {
+		t.Fatalf("templated values must wait for run time: %v", err)
+	}
+	if err := Validate(map[string]any{"name": "x", "forse": "{{ .f }}"}, &s); err == nil {
+		t.Fatal("an unknown parameter is an error even when templated")
+	}
+}
+
+func TestFields(t *testing.T) {
+	fs := Fields(&sample{})
+	if len(fs) != 10 {
+		t.Fatalf("%d fields", len(fs))
+	}
+	n := fs[0]
+	if n.Name != "name" || !n.Required || n.Type != "list of string" || n.Aliases[0] != "pkg" {
+		t.Errorf("name field: %+v", n)
+	}
+	if fs[1].Default != "present" || len(fs[1].Choices) != 2 {
+		t.Errorf("state field: %+v", fs[1])
+	}
+}
