@@ -92,8 +92,8 @@ func runAction(c *cli.Context) error {
 	defer stop()
 	absPb, _ := filepath.Abs(pbPath)
 	res, err := run.Run(ctx, pb, run.Options{
-		Inventory:   inventoryAdapter{inv},
-		Connector:   connector{dialer},
+		Inventory:   inv,
+		Connector:   dialer,
 		Reporter:    rep,
 		Check:       c.Bool("check"),
 		Diff:        c.Bool("diff"),
@@ -186,30 +186,6 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
-}
-
-// inventoryAdapter gives the executor the inventory's host names.
-type inventoryAdapter struct{ inv *inventory.Inventory }
-
-func (a inventoryAdapter) Select(pattern string) ([]string, error) {
-	hosts, err := a.inv.Select(pattern)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(hosts))
-	for i, h := range hosts {
-		names[i] = h.Name
-	}
-	return names, nil
-}
-func (a inventoryAdapter) HostVars(name string) map[string]any { return a.inv.HostVars(name) }
-func (a inventoryAdapter) Groups() map[string][]string         { return a.inv.Groups() }
-
-// connector dials hosts with the SSH (or local) transport.
-type connector struct{ d *conn.Dialer }
-
-func (c connector) Connect(ctx context.Context, host string, vars map[string]any) (conn.Conn, error) {
-	return c.d.Dial(ctx, conn.ConfigFromVars(host, vars))
 }
 
 func isTerminal(f *os.File) bool {

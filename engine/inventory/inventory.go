@@ -315,3 +315,17 @@ func (h *Host) GroupNames() []string {
 	sort.Strings(out)
 	return out
 }
+
+// HostNames returns the names of the hosts matching pattern, in the order
+// Select gives; it is what the executor asks of an inventory.
+func (inv *Inventory) HostNames(pattern string) ([]string, error) {
+	hosts, err := inv.Select(pattern)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+	}
+	return names, nil
+}

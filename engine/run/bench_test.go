@@ -35,9 +35,9 @@ func newMemInventory(n int) *memInventory {
 	return inv
 }
 
-func (m *memInventory) Select(pattern string) ([]string, error) { return m.names, nil }
-func (m *memInventory) HostVars(name string) map[string]any     { return m.vars[name] }
-func (m *memInventory) Groups() map[string][]string             { return m.groups }
+func (m *memInventory) HostNames(pattern string) ([]string, error) { return m.names, nil }
+func (m *memInventory) HostVars(name string) map[string]any        { return m.vars[name] }
+func (m *memInventory) Groups() map[string][]string                { return m.groups }
 
 // memConn answers every command at once with exit 0.
 type memConn struct{}

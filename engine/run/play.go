@@ -41,12 +41,12 @@ type playRun struct {
 // runPlay runs one play; it reports false when the run must stop (every
 // host of the play failed).
 func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error) {
-	names, err := r.opts.Inventory.Select(play.Hosts)
+	names, err := r.opts.Inventory.HostNames(play.Hosts)
 	if err != nil {
 		return false, fmt.Errorf("%s: hosts: %w", play.Pos, err)
 	}
 	if r.opts.Limit != "" {
-		limited, err := r.opts.Inventory.Select(r.opts.Limit)
+		limited, err := r.opts.Inventory.HostNames(r.opts.Limit)
 		if err != nil {
 			return false, fmt.Errorf("--limit: %w", err)
 		}

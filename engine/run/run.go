@@ -18,9 +18,9 @@ import (
 
 // Inventory is what the executor needs of an inventory.
 type Inventory interface {
-	// Select returns the names of the hosts matching an Ansible host
+	// HostNames returns the names of the hosts matching an Ansible host
 	// pattern, in inventory order.
-	Select(pattern string) ([]string, error)
+	HostNames(pattern string) ([]string, error)
 	// HostVars returns a host's inventory variables, already merged by
 	// inventory precedence; the executor does not modify the map.
 	HostVars(name string) map[string]any

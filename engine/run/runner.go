@@ -62,7 +62,7 @@ func newRunner(opts Options) *runner {
 		hostvars: hostVars{}, gone: map[string]bool{}, startAt: opts.StartAtTask,
 		conns: map[string]*connEntry{}, redactor: newRedactor()}
 	groups := opts.Inventory.Groups()
-	all, _ := opts.Inventory.Select("all")
+	all, _ := opts.Inventory.HostNames("all")
 	for _, name := range all {
 		r.host(name, groups)
 	}
