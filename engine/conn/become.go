@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"sync"
 )
@@ -14,63 +15,120 @@ import (
 type rawRunner func(ctx context.Context, line string, stdin io.Reader) (*Result, error)
 
 // becomer turns a Cmd into the line that runs it, under sudo when it must
-// become another user. Every command runs as `sh -c LINE hapb-NONCE`: the
-// target's login shell may not be POSIX, and the marker in argv lets a
-// cancelled command's process group be found and killed (reap).
+// become another user. Each command carries a marker, HAPB_RUN=NONCE in its
+// environment (and hapb-NONCE in argv where sh -c runs it), by which a
+// cancelled command's process groups are found and killed (reap). A POSIX
+// login shell runs the line itself, so a simple command costs one exec as
+// with plain ssh; other login shells get it through sh -c.
 type becomer struct {
 	host     string
 	login    string // the connecting user: becoming it needs no sudo
 	password string
 	run      rawRunner
+	// reapRun runs the reaper; it must not wait for a session slot held by
+	// the very commands it reaps. nil means run.
+	reapRun rawRunner
+	// posixLogin is set when the login shell is known to be POSIX (local
+	// runs use sh); otherwise it is asked once.
+	posixLogin bool
 
-	mu    sync.Mutex
-	users map[string]*sudoProbe
+	mu         sync.Mutex
+	users      map[string]*sudoProbe
+	shellKnown bool
 }
 
 // sudoProbe is what `sudo -n true` said for one become user, asked once.
 type sudoProbe struct {
-	once     sync.Once
+	mu       sync.Mutex
+	done     bool
 	password bool // a password is needed (and was checked)
 	err      error
 }
+
+// ErrNUL is a command with a NUL byte in its arguments, script or
+// environment: no argv string can hold one (C strings end there), so binary
+// data must go on stdin.
+var ErrNUL = errors.New("a command line cannot contain a NUL byte: pass binary data on stdin")
 
 // wrapped is a command ready to run.
 type wrapped struct {
 	line   string
 	stdin  io.Reader
 	marker string
+	sudo   bool
 	prompt string // sudo's password prompt, removed from stderr
 }
 
 func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped, error) {
-	w := &wrapped{marker: "hapb-" + Nonce(), stdin: stdin}
-	// The trailing exit keeps sh from exec'ing the last command, so the
-	// marker stays in the process table while the command runs.
-	inner := "sh -c " + Quote(ShellLine(cmd)+"\nexit $?") + " " + w.marker
-	user := cmd.Become.User
-	if user == "" || user == b.login {
-		w.line = inner
-		return w, nil
-	}
-	pw, err := b.probe(ctx, user)
+	w := &wrapped{marker: Nonce(), stdin: stdin}
+	posix, err := b.loginIsPOSIX(ctx)
 	if err != nil {
 		return nil, err
 	}
+	body := ShellLine(cmd)
+	if strings.IndexByte(body, 0) >= 0 {
+		return nil, fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), ErrNUL)
+	}
+	if user := cmd.Become.User; user != "" && user != b.login {
+		sudo, err := b.sudo(ctx, user, w)
+		if err != nil {
+			return nil, err
+		}
+		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
+	}
+	// The marker is set before sudo so that the sudo process carries it too
+	// (sudo resets its child's environment).
+	line := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n" + body
+	if !posix {
+		line = "sh -c " + Quote(line) + " hapb-" + w.marker
+	}
+	w.line = line
+	return w, nil
+}
+
+// sudo returns the sudo command for user. With a password, it is written
+// first on stdin, never in argv; sudo reads exactly one line and the command
+// gets the rest.
+func (b *becomer) sudo(ctx context.Context, user string, w *wrapped) (string, error) {
+	pw, err := b.probe(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	w.sudo = true
 	if !pw {
-		w.line = "sudo -n -u " + Quote(user) + " -- " + inner
-		return w, nil
+		return "sudo -n -u " + Quote(user), nil
 	}
 	w.prompt = "[hapb-sudo-" + Nonce() + "]"
-	w.line = "sudo -k -S -p " + Quote(w.prompt) + " -u " + Quote(user) + " -- " + inner
-	// The password goes first on stdin, never in argv; sudo reads exactly
-	// one line and the command gets the rest.
 	pwr := strings.NewReader(b.password + "\n")
-	if stdin == nil {
+	if w.stdin == nil {
 		w.stdin = pwr
 	} else {
-		w.stdin = io.MultiReader(pwr, stdin)
+		w.stdin = io.MultiReader(pwr, w.stdin)
 	}
-	return w, nil
+	return "sudo -k -S -p " + Quote(w.prompt) + " -u " + Quote(user), nil
+}
+
+// loginIsPOSIX asks once which login shell sshd runs commands with.
+func (b *becomer) loginIsPOSIX(ctx context.Context) (bool, error) {
+	b.mu.Lock()
+	if b.posixLogin || b.shellKnown {
+		defer b.mu.Unlock()
+		return b.posixLogin, nil
+	}
+	b.mu.Unlock()
+	res, err := b.run(ctx, `echo "$SHELL"`, nil)
+	if err != nil {
+		return false, err
+	}
+	posix := false
+	switch path.Base(strings.TrimSpace(string(res.Stdout))) {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "busybox":
+		posix = true
+	}
+	b.mu.Lock()
+	b.posixLogin, b.shellKnown = posix, true
+	b.mu.Unlock()
+	return posix, nil
 }
 
 // finish strips sudo's prompt from stderr and turns sudo's own refusals into
@@ -82,7 +140,7 @@ func (b *becomer) finish(w *wrapped, res *Result, secrets []string) error {
 	if b.password != "" {
 		res.Stderr = bytes.ReplaceAll(res.Stderr, []byte(b.password), []byte("********"))
 	}
-	if strings.HasPrefix(w.line, "sudo ") && res.ExitCode == 1 {
+	if w.sudo && res.ExitCode == 1 {
 		if err := b.sudoError(res.Stderr, secrets); err != nil {
 			return err
 		}
@@ -103,7 +161,13 @@ func (b *becomer) probe(ctx context.Context, user string) (bool, error) {
 		b.users[user] = p
 	}
 	b.mu.Unlock()
-	p.once.Do(func() { p.password, p.err = b.doProbe(ctx, user) })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.done {
+		p.password, p.err = b.doProbe(ctx, user)
+		// A cancelled caller says nothing about sudo: ask again next time.
+		p.done = ctx.Err() == nil
+	}
 	return p.password, p.err
 }
 
@@ -175,26 +239,30 @@ func (e *BecomeError) Error() string {
 	return fmt.Sprintf("%s: become: %s", e.Host, e.Reason)
 }
 
-// reapScript stops the process groups whose argv holds the marker of a
-// cancelled command: the belt for a killed session, since sshd does not kill
-// a command whose channel closed (and refuses signals for root sessions). TERM
-// first, so traps can clean up, then KILL. The awk program spells the marker
-// in two pieces so the reaper never matches itself.
-const reapScript = `gs=$(ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }' | sort -u)
+// reapScript stops the process groups of a cancelled command, found by its
+// marker in the environment (Linux /proc) or in argv: the belt for a killed
+// session, since sshd does not kill a command whose channel closed (and
+// refuses signals for root sessions). TERM first, so traps can clean up,
+// then KILL. The marker is spelled in two pieces so the reaper never matches
+// itself.
+const reapScript = `gs=$( { ps -eo pgid=,args= | awk -v n="$1" 'index($0, "hapb-" n) { print $1 }'
+grep -l "HAPB_RUN=$1" /proc/[0-9]*/environ 2>/dev/null | while IFS=/ read -r _ _ p _; do ps -o pgid= -p "$p"; done
+} | sort -u)
 [ -n "$gs" ] || exit 0
 for g in $gs; do kill -s TERM -- "-$g"; done 2>/dev/null
 sleep 0.3 2>/dev/null || sleep 1
 for g in $gs; do kill -s KILL -- "-$g"; done 2>/dev/null; exit 0`
 
 func (b *becomer) reap(ctx context.Context, w *wrapped, become Become) error {
-	nonce := strings.TrimPrefix(w.marker, "hapb-")
-	cmd := &Cmd{Script: "sh -c " + Quote(reapScript) + " hapb-reap " + Quote(nonce), Become: become}
+	cmd := &Cmd{Script: "sh -c " + Quote(reapScript) + " hapb-reap " + Quote(w.marker), Become: become}
 	rw, err := b.wrap(ctx, cmd, nil)
 	if err != nil {
 		return err
 	}
-	_, err = b.run(ctx, rw.line, rw.stdin)
+	run := b.reapRun
+	if run == nil {
+		run = b.run
+	}
+	_, err = run(ctx, rw.line, rw.stdin)
 	return err
 }
-
-var errNoExitStatus = errors.New("remote command ended without an exit status")

@@ -91,6 +91,24 @@ func TestSudo(t *testing.T) {
 	}
 }
 
+func TestPasswordAuth(t *testing.T) {
+	sudoUsers(t)
+	s := startSSHD(t)
+	known := s.dialer(t).opts.KnownHosts
+	t.Setenv("HOME", t.TempDir()) // no default key files: only the password
+	d := NewDialer(DialerOptions{KnownHosts: known, SSHConfigPath: "none"})
+	defer d.Close()
+	hc := ConfigFromVars("pw", map[string]any{"ansible_host": "127.0.0.1", "ansible_port": s.port,
+		"ansible_user": "hapbpw", "ansible_password": testSudoPassword})
+	c, err := d.Dial(context.Background(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := mustRun(t, c, &Cmd{Args: []string{"id", "-un"}}); string(res.Stdout) != "hapbpw\n" {
+		t.Fatalf("got %q", res.Stdout)
+	}
+}
+
 // TestSudoPasswordNeverShown looks for the password everywhere: output,
 // errors, Explain, and the process table while a command runs.
 func TestSudoPasswordNeverShown(t *testing.T) {

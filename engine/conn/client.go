@@ -144,6 +144,11 @@ func (c *sshConn) client(ctx context.Context) (*liveClient, error) {
 	return lc, nil
 }
 
+// noLimit is a context key: the session is the reaper's and skips the
+// per-host limit (the slots are held by the commands it stops; sshd's
+// MaxSessions leaves room above ours).
+type noLimit struct{}
+
 // sessionRetryLimit bounds how long a refused session open is retried.
 const sessionRetryLimit = 30 * time.Second
 
@@ -152,12 +157,15 @@ const sessionRetryLimit = 30 * time.Second
 // (administratively prohibited) we wait and retry: closing the shared
 // connection would kill every sibling session.
 func (c *sshConn) session(ctx context.Context) (*ssh.Session, *liveClient, func(), error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, nil, nil, ctx.Err()
+	release := func() {}
+	if ctx.Value(noLimit{}) == nil {
+		select {
+		case c.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, nil, nil, ctx.Err()
+		}
+		release = func() { <-c.sem }
 	}
-	release := func() { <-c.sem }
 	lc, err := c.client(ctx)
 	if err != nil {
 		release()

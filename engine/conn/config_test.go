@@ -19,7 +19,7 @@ func TestConfigFromVars(t *testing.T) {
 			"ansible_ssh_private_key_file": "~/.ssh/k", "ansible_password": "p",
 			"ansible_ssh_private_key_passphrase": "pp", "ansible_become_pass": "bp",
 			"ansible_ssh_common_args": "-o StrictHostKeyChecking=no -J jump@b:2200",
-			"ansible_connection": "ssh", "ansible_timeout": "30", "ansible_host_key_checking": false,
+			"ansible_connection":      "ssh", "ansible_timeout": "30", "ansible_host_key_checking": false,
 		}, HostConfig{Name: "h", Address: "10.0.0.1", Port: 2222, User: "admin", KeyFiles: []string{"~/.ssh/k"},
 			Password: "p", KeyPassphrase: "pp", BecomePassword: "bp", ProxyJump: "jump@b:2200",
 			Connection: "ssh", Timeout: 30 * time.Second, HostKeyChecking: HostKeyOff}},

@@ -127,7 +127,7 @@ func (d *Dialer) Dial(ctx context.Context, hc HostConfig) (Conn, error) {
 		return nil, errors.New("conn: dialer closed")
 	}
 	c, ok := d.conns[hc.Name]
-	if !ok || c.t.key() != t.key() {
+	if !ok || c.t.key() != t.key() || c.become.password != hc.BecomePassword || c.isClosed() {
 		c = newSSHConn(d, t, hc.BecomePassword)
 		d.conns[hc.Name] = c
 	}

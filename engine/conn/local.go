@@ -30,7 +30,7 @@ var _ Conn = (*Local)(nil)
 
 func (l *Local) becomer() *becomer {
 	l.once.Do(func() {
-		l.become = &becomer{host: "localhost", login: currentUser(), password: l.BecomePassword, run: l.runLine}
+		l.become = &becomer{host: "localhost", login: currentUser(), password: l.BecomePassword, run: l.runLine, posixLogin: true}
 	})
 	return l.become
 }

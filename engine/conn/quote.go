@@ -7,7 +7,8 @@ import (
 
 // Quote returns s as one POSIX shell word that expands to exactly s. Single
 // quotes are the only quoting with no special characters inside, so a ' is
-// closed, escaped and reopened.
+// closed, escaped and reopened. A NUL byte cannot be quoted: no argv string
+// holds one; Conn.Run refuses such commands with ErrNUL.
 func Quote(s string) string {
 	if s == "" {
 		return "''"

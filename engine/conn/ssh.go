@@ -29,13 +29,18 @@ type sshConn struct {
 
 var _ Conn = (*sshConn)(nil)
 
+var errNoExitStatus = errors.New("remote command ended without an exit status")
+
 // killGrace is how long a cancelled command has to exit after SIGTERM
-// before the reaper runs.
+// before SIGKILL.
 const killGrace = 200 * time.Millisecond
 
 func newSSHConn(d *Dialer, t *target, becomePassword string) *sshConn {
 	c := &sshConn{d: d, t: t, sem: make(chan struct{}, d.opts.MaxSessions)}
-	c.become = &becomer{host: t.name, login: t.user, password: becomePassword, run: c.runLine}
+	c.become = &becomer{host: t.name, login: t.user, password: becomePassword, run: c.runLine,
+		reapRun: func(ctx context.Context, line string, stdin io.Reader) (*Result, error) {
+			return c.runLine(context.WithValue(ctx, noLimit{}, true), line, stdin)
+		}}
 	return c
 }
 
@@ -239,6 +244,12 @@ func (c *sshConn) Upload(ctx context.Context, r io.Reader, dst string, opt FileO
 // ReadFile implements Conn.
 func (c *sshConn) ReadFile(ctx context.Context, path string, become Become) ([]byte, error) {
 	return readWithShell(ctx, c, path, become)
+}
+
+func (c *sshConn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // Close implements Conn. A bastion stays open for the other hosts behind it.

@@ -276,3 +276,45 @@ func TestSSHReadFileUpload(t *testing.T) {
 		t.Error("upload into a missing directory succeeded")
 	}
 }
+
+// TestSSHCancelMany cancels more commands than the per-host limit at once:
+// the reapers must not wait for slots held by the commands they stop.
+func TestSSHCancelMany(t *testing.T) {
+	s := startSSHD(t)
+	c := s.dial(t, s.dialer(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			if _, err := c.Run(ctx, &Cmd{Args: []string{"sleep", "33.3"}}); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("got %v, want a timeout", err)
+			}
+		})
+	}
+	wg.Wait()
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("cancelling took %s", d)
+	}
+	res := mustRun(t, c, &Cmd{Script: "ps -eo args | grep -c '^sleep 33.3' || true"})
+	if got := strings.TrimSpace(string(res.Stdout)); got != "0" {
+		t.Fatalf("%s remote sleep processes survive", got)
+	}
+}
+
+func TestDialReuses(t *testing.T) {
+	s := startSSHD(t)
+	d := s.dialer(t)
+	a, b := s.dial(t, d), s.dial(t, d)
+	if a != b {
+		t.Fatal("dialing a host twice made two connections")
+	}
+	if n := s.established(t); n != 1 {
+		t.Errorf("server has %d connections", n)
+	}
+	d.Close()
+	if _, err := a.Run(context.Background(), &Cmd{Args: []string{"true"}}); err == nil {
+		t.Error("run after Dialer.Close succeeded")
+	}
+}

@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSSHUploadLarge(t *testing.T) {
@@ -87,4 +89,39 @@ func TestSSHUploadInterrupted(t *testing.T) {
 			t.Errorf("temporary file %s left behind", e.Name())
 		}
 	}
+}
+
+// TestSSHUploadConnectionLost drops the connection mid-transfer: the remote
+// cat sees an early EOF, and the size check keeps the old file.
+func TestSSHUploadConnectionLost(t *testing.T) {
+	s := startSSHD(t)
+	c := s.dial(t, s.dialer(t))
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "dst")
+	os.WriteFile(dst, []byte("old"), 0o644)
+	r := &cancelAfter{r: bytes.NewReader(make([]byte, 256<<20)), n: 16 << 20, cancel: func() {
+		for _, pid := range s.children() {
+			if strings.Contains(cmdline(pid), "notty") {
+				killPid(pid)
+			}
+		}
+	}}
+	if err := c.Upload(context.Background(), r, dst, FileOpts{}); err == nil {
+		t.Fatal("upload over a lost connection succeeded")
+	}
+	time.Sleep(300 * time.Millisecond) // the orphaned script finishes
+	if b, _ := os.ReadFile(dst); string(b) != "old" {
+		t.Errorf("dst now holds %d bytes, want the old content", len(b))
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".hapb.") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return string(b)
 }
