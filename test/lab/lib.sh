@@ -41,3 +41,24 @@ lab_ssh() { # lab_ssh ADDR [ssh args…]: ssh as root inside the namespace
 # nspawn's lock for a directory image: /run/systemd/nspawn/locks/inode-DEV:INO
 # (and a .#root.lck beside it). A killed nspawn leaves both behind.
 lock_path() { local s; s=$(stat -c '%d:%i' "$1" 2>/dev/null) && echo "/run/systemd/nspawn/locks/inode-$s"; }
+# What a killed nspawn leaves of host NAME: the container's processes (still
+# in its memory cgroup), its veth, its propagation dir, its locks.
+reap_host() {
+  local name=$1 cg=$MEMCG/$1 procs i
+  if [ -f "$cg/cgroup.procs" ]; then
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+      procs=$(cat "$cg/cgroup.procs")
+      [ -z "$procs" ] && break
+      kill -KILL $procs 2>/dev/null || true
+      sleep 0.2
+    done
+  fi
+  ip -n "$NETNS" link del "vb-$name" 2>/dev/null || true
+  rm -rf "/run/systemd/nspawn/propagate/$name"
+  local m; m=$(host_dir "$name")/root
+  mountpoint -q "$m" && rm -f "$(lock_path "$m")"
+  rm -f "$(host_dir "$name")/.#root.lck"
+  return 0
+}
+# Serialise lab-up/lab-down (several people share this machine and checkout).
+lab_lock() { exec 9>/run/lock/hapb-lab.lock; flock 9; }
