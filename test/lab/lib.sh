@@ -1,7 +1,9 @@
 # Shared by the test/lab scripts (bash). Paths, names and the host list.
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$LAB/../.." && pwd)
-CACHE=$LAB/.cache
+# Built once per machine and kept across clones (CI clones afresh): the
+# base root, kubeadm/kubectl from source, the RPM repository.
+CACHE=${HAPB_LAB_CACHE:-/var/cache/hapb-lab}
 STATE=$LAB/.state
 NETNS=hapb-lab
 BRIDGE=hapb-br0
