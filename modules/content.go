@@ -64,6 +64,15 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
 	}
 	switch {
+	case !info.ParentDir && t.Check:
+		// In check mode an earlier task (a package, a `file`) that would
+		// make the directory has not: say what would happen.
+		r := Result{Changed: true, Data: data,
+			Msg: fmt.Sprintf("would create %s (its directory %s does not exist yet)", dest, path.Dir(dest))}
+		if t.Diff && afterKnown {
+			r.Diffs = []Diff{{Path: dest, After: string(s.Content)}}
+		}
+		return &Plan{Result: r}, nil
 	case !info.ParentDir:
 		return fail("Destination directory %s does not exist", path.Dir(dest))
 	case info.Exists && info.Type == "directory":

@@ -88,6 +88,12 @@ func (x509Module) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*x509Params)
 	x509Defaults(params)
 	st, err := x509Inspect(params)
+	if err != nil && t.Check && errors.Is(err, fs.ErrNotExist) && !params.CA {
+		// Truthful check mode on a fresh controller: the CA this
+		// certificate needs is made by an earlier task of the same run.
+		return &Plan{Result: Result{Changed: true, Data: x509Data(params, nil),
+			Msg: "would issue a new certificate (its CA does not exist yet: " + err.Error() + ")"}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
