@@ -33,8 +33,9 @@ lab-down: ## stop the lab and remove everything it made
 lab-status: ## show the lab's hosts
 	test/lab/status
 
-e2e: build ## end-to-end tests on the lab (as root)
+e2e: build ## end-to-end tests on the lab (as root): the smoke playbook, then the HA site
 	test/e2e/run
+	test/e2e/ha/run
 
 demo: deps build lab-up ## deploy the HA cluster onto the lab
 	test/lab/run $(BIN) run playbooks/site.yml -i inventories/lab

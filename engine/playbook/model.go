@@ -102,8 +102,12 @@ type Task struct {
 	Until       *tmpl.Expr
 	Retries     int           // default 3 when Until is set
 	Delay       time.Duration // default 5s
-	ChangedWhen []*tmpl.Expr
-	FailedWhen  []*tmpl.Expr
+	// RetriesTemplate and DelayTemplate replace Retries and Delay when
+	// those are templates; they are rendered per host.
+	RetriesTemplate *tmpl.Template
+	DelayTemplate   *tmpl.Template
+	ChangedWhen     []*tmpl.Expr
+	FailedWhen      []*tmpl.Expr
 
 	IgnoreErrors      bool
 	IgnoreUnreachable bool

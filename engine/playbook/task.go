@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/tmpl"
 	"regexp"
 	"sort"
 	"strings"
@@ -203,11 +204,21 @@ func (l *loader) loopAndResult(t *Task, kw map[string]pair) {
 		t.Until = l.until(p.V)
 		t.Retries, t.Delay = 3, 5e9
 	}
+	// retries and delay may be templates (`retries: "{{ .etcd_retries }}"`),
+	// rendered per host when the task runs.
 	if p, ok := kw["retries"]; ok {
-		t.Retries = l.integer(p.V, "retries")
+		if tp, isT := l.compiled(p.V).(*tmpl.Template); isT {
+			t.RetriesTemplate = tp
+		} else {
+			t.Retries = l.integer(p.V, "retries")
+		}
 	}
 	if p, ok := kw["delay"]; ok {
-		t.Delay = l.seconds(p.V, "delay")
+		if tp, isT := l.compiled(p.V).(*tmpl.Template); isT {
+			t.DelayTemplate = tp
+		} else {
+			t.Delay = l.seconds(p.V, "delay")
+		}
 	}
 	if p, ok := kw["changed_when"]; ok {
 		t.ChangedWhen = l.conditions(p.V, "changed_when")

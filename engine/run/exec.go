@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,9 +166,12 @@ func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (m
 // attempt runs the module, repeating it while `until` does not hold, then
 // applies changed_when and failed_when.
 func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v map[string]any, out *outcome) (modules.Result, bool) {
-	retries := 0
+	retries, delay := 0, t.Delay
 	if t.Until != nil {
-		retries = t.Retries
+		var err error
+		if retries, delay, err = retryPolicy(t, v); err != nil {
+			return failure(t, h, err), false
+		}
 	}
 	for try := 0; ; try++ {
 		res, unreach := p.runModule(ctx, t, h, v, out)
@@ -187,7 +191,7 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 				p.repMu.Lock()
 				p.r.opts.Reporter.Retrying(h.name, t.Label(), retries-try)
 				p.repMu.Unlock()
-				sleep(ctx, t.Delay)
+				sleep(ctx, delay)
 				continue
 			}
 			if !ok {
@@ -220,6 +224,34 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 		}
 		return res, false
 	}
+}
+
+// retryPolicy is a task's retries and delay, rendered when templated.
+func retryPolicy(t *playbook.Task, v map[string]any) (int, time.Duration, error) {
+	retries, delay := t.Retries, t.Delay
+	if t.RetriesTemplate != nil {
+		r, err := t.RetriesTemplate.Render(v)
+		if err != nil {
+			return 0, 0, fmt.Errorf("retries: %w", err)
+		}
+		n, ok := params.ToInt(r)
+		if !ok || n < 0 {
+			return 0, 0, fmt.Errorf("retries: %v is not a number of retries", r)
+		}
+		retries = int(n)
+	}
+	if t.DelayTemplate != nil {
+		d, err := t.DelayTemplate.Render(v)
+		if err != nil {
+			return 0, 0, fmt.Errorf("delay: %w", err)
+		}
+		secs, err := strconv.ParseFloat(tmpl.ToString(d), 64)
+		if err != nil || secs < 0 {
+			return 0, 0, fmt.Errorf("delay: %v is not a number of seconds", d)
+		}
+		delay = time.Duration(secs * float64(time.Second))
+	}
+	return retries, delay, nil
 }
 
 // runModule decodes the task's parameters for this host, connects, plans
