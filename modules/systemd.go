@@ -59,7 +59,14 @@ func (systemdModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	}
 	plan := &Plan{Result: Result{Data: map[string]any{"name": params.Name, "status": status}}}
 	if status["LoadState"] == "not-found" && !params.DaemonReload {
-		return nil, fmt.Errorf("systemd: could not find the requested service %s: host", params.Name)
+		if t.Check {
+			// In check mode the package that brings the unit is planned,
+			// not installed: say what would happen instead of failing.
+			plan.Changed = true
+			plan.Msg = fmt.Sprintf("unit %s does not exist yet: would be %s once an earlier task installs it", params.Name, systemdWanted(params))
+			return plan, nil
+		}
+		return nil, fmt.Errorf("systemd: could not find the requested service %s on the host", params.Name)
 	}
 	steps, unloaded := systemdSteps(params, status)
 	if unloaded {
@@ -76,7 +83,7 @@ func (systemdModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 				return err
 			}
 			if st["LoadState"] == "not-found" {
-				return fmt.Errorf("systemd: could not find the requested service %s: host", params.Name)
+				return fmt.Errorf("systemd: could not find the requested service %s on the host", params.Name)
 			}
 			steps, _ := systemdSteps(params, st)
 			r.Data["status"] = st
@@ -195,4 +202,22 @@ func systemdOutput(res *conn.Result) string {
 		return s
 	}
 	return strings.TrimSpace(string(res.Stdout))
+}
+
+// systemdWanted describes the requested state, for check-mode messages.
+func systemdWanted(p *systemdParams) string {
+	var want []string
+	if p.State != "" {
+		want = append(want, p.State)
+	}
+	if p.Enabled != nil {
+		want = append(want, map[bool]string{true: "enabled", false: "disabled"}[*p.Enabled])
+	}
+	if p.Masked != nil && *p.Masked {
+		want = append(want, "masked")
+	}
+	if len(want) == 0 {
+		return "checked"
+	}
+	return strings.Join(want, " and ")
 }

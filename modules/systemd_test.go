@@ -112,3 +112,17 @@ func TestSystemdDaemonReloadOnly(t *testing.T) {
 		t.Error(fake)
 	}
 }
+
+// In check mode a unit that does not exist yet (its package is only planned)
+// is a change to come, not a failure; outside check mode it fails.
+func TestSystemdMissingUnitInCheckMode(t *testing.T) {
+	fake := conntest.New().On("systemctl show", 0, systemdState("not-found", "inactive", ""))
+	p := systemdParams{Name: "containerd", State: "restarted"}
+	plan, err := systemdModule{}.Plan(context.Background(), &Task{Conn: fake, Check: true}, &p)
+	if err != nil || !plan.Changed || !strings.Contains(plan.Msg, "does not exist yet: would be restarted") {
+		t.Fatalf("check mode: plan %+v, err %v", plan, err)
+	}
+	if _, err := (systemdModule{}).Plan(context.Background(), &Task{Conn: fake}, &p); err == nil {
+		t.Fatal("outside check mode a missing unit must fail")
+	}
+}
