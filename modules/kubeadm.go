@@ -67,7 +67,7 @@ const kubeadmScript = `s() { printf '\n@@hapb %s\n' "$1"; }
 [ -n "$(ls -A /etc/kubernetes/manifests 2>/dev/null)" ] && { s manifests; echo yes; }
 [ -r /etc/kubernetes/pki/ca.crt ] && { s ca; cat /etc/kubernetes/pki/ca.crt; }
 if [ "$2" = validate ]; then
-	if [ -e "$1" ]; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; else s noconfig; fi
+	if [ -e "$1" ] && command -v "$3" >/dev/null; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; else s noconfig; fi
 fi
 s end`
 
@@ -96,6 +96,20 @@ func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	case "config_validate":
 		if params.Config == "" {
 			return nil, fmt.Errorf("kubeadm: config_validate needs config")
+		}
+		if t.Check {
+			// Read-only, so it runs in check mode too, unless what it
+			// needs is only planned: the config (template) or kubeadm
+			// itself (a package).
+			res, err := t.Run(ctx, &conn.Cmd{Script: "test -e " + conn.Quote(params.Config) + " && command -v " + conn.Quote(bin) + " >/dev/null"})
+			if err != nil {
+				return nil, err
+			}
+			if res.ExitCode != 0 {
+				plan.Skipped = true
+				plan.Msg = "would validate " + params.Config + " once it and kubeadm are in place (earlier tasks would put them there)"
+				return plan, nil
+			}
 		}
 		out, err := kubeadmRun(ctx, t, &conn.Cmd{Args: []string{bin, "config", "validate", "--config", params.Config}})
 		if err != nil {

@@ -203,3 +203,17 @@ func TestKubeadmLocalScript(t *testing.T) {
 		t.Fatalf("init: %+v %v", plan, err)
 	}
 }
+
+// In check mode, validating a config that an earlier task would write (or
+// with a kubeadm a package would install) says so instead of failing.
+func TestKubeadmValidateInCheckModeBeforeInstall(t *testing.T) {
+	fake := conntest.New().On("command -v", 1, "")
+	p := &kubeadmParams{Action: "config_validate", Config: "/etc/kubernetes/hapb/kubeadm.yaml", KubeadmBin: "kubeadm"}
+	plan, err := kubeadmModule{}.Plan(context.Background(), &Task{Conn: fake, Check: true}, p)
+	if err != nil || !plan.Skipped || plan.Failed {
+		t.Fatalf("plan %+v, err %v", plan, err)
+	}
+	if fake.Ran("config validate") {
+		t.Errorf("validated anyway:\n%s", fake)
+	}
+}
