@@ -15,17 +15,11 @@ import (
 func init() { Register("copy", copyModule{}) }
 
 type copyParams struct {
-	Src      string   `yaml:"src" doc:"a file on the controller; relative paths are looked up in the role's and playbook's files/"`
-	Content  any      `yaml:"content" doc:"the file's content, instead of src (non-strings are written as JSON)"`
-	Dest     string   `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
-	Mode     FileMode `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: src's mode); an existing file keeps its mode when not given"`
-	Owner    string   `yaml:"owner" doc:"owner name or uid"`
-	Group    string   `yaml:"group" doc:"group name or gid"`
-	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
-	Force    bool     `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
-	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
-	Remote   bool     `yaml:"remote_src" doc:"src is a file on the host, not on the controller"`
-	DirMode  FileMode `yaml:"directory_mode" doc:"src is a directory: the mode of the directories copied (mode is for files)"`
+	Src     string `yaml:"src" doc:"a file on the controller; relative paths are looked up in the role's and playbook's files/"`
+	Content any    `yaml:"content" doc:"the file's content, instead of src (non-strings are written as JSON)"`
+	writeParams
+	Remote  bool     `yaml:"remote_src" doc:"src is a file on the host, not on the controller"`
+	DirMode FileMode `yaml:"directory_mode" doc:"src is a directory: the mode of the directories copied (mode is for files)"`
 }
 
 type copyModule struct{}
@@ -39,8 +33,7 @@ func (copyModule) NewParams() any { return &copyParams{} }
 
 func (copyModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
 	p := params.(*copyParams)
-	s := contentSpec{Dest: p.Dest, Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group},
-		Backup: p.Backup, Force: p.Force, Validate: p.Validate}
+	s := p.spec()
 	switch {
 	case p.Src != "" && p.Content != nil:
 		return nil, errors.New("copy: give src or content, not both")

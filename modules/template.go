@@ -15,14 +15,8 @@ import (
 func init() { Register("template", templateModule{}) }
 
 type templateParams struct {
-	Src      string   `yaml:"src" required:"true" doc:"the template on the controller; relative paths are looked up in the role's and playbook's templates/"`
-	Dest     string   `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
-	Mode     FileMode `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: the template's mode); an existing file keeps its mode when not given"`
-	Owner    string   `yaml:"owner" doc:"owner name or uid"`
-	Group    string   `yaml:"group" doc:"group name or gid"`
-	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
-	Force    bool     `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
-	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
+	Src string `yaml:"src" required:"true" doc:"the template on the controller; relative paths are looked up in the role's and playbook's templates/"`
+	writeParams
 }
 
 type templateModule struct{}
@@ -48,9 +42,8 @@ func (templateModule) Plan(ctx context.Context, t *Task, params any) (*Plan, err
 	if err != nil {
 		return nil, err
 	}
-	s := contentSpec{Dest: p.Dest, Content: []byte(content), IntoDir: filepath.Base(local),
-		SrcMode: fsModeToUnix(fi.Mode()), Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group},
-		Backup: p.Backup, Force: p.Force, Validate: p.Validate}
+	s := p.spec()
+	s.Content, s.IntoDir, s.SrcMode = []byte(content), filepath.Base(local), fsModeToUnix(fi.Mode())
 	if strings.HasSuffix(p.Dest, "/") {
 		s.Dest = p.Dest + s.IntoDir
 	}

@@ -89,7 +89,7 @@ type Field struct {
 	Choices  []string
 	Doc      string
 	Type     string
-	index    int
+	index    []int
 }
 
 // Fields lists the parameters of a params struct (pointer or value).
@@ -105,12 +105,21 @@ func fields(t reflect.Type) []Field {
 	var out []Field
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
+		// An embedded struct shares its parameters (copy and template
+		// both embed the destination's): they count as the outer's own.
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct && sf.Tag.Get("yaml") == "" {
+			for _, f := range fields(sf.Type) {
+				f.index = append([]int{i}, f.index...)
+				out = append(out, f)
+			}
+			continue
+		}
 		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		if name == "" || name == "-" || !sf.IsExported() {
 			continue
 		}
 		f := Field{Name: name, Required: sf.Tag.Get("required") == "true",
-			Default: sf.Tag.Get("default"), Doc: sf.Tag.Get("doc"), Type: typeName(sf.Type), index: i}
+			Default: sf.Tag.Get("default"), Doc: sf.Tag.Get("doc"), Type: typeName(sf.Type), index: []int{i}}
 		if a := sf.Tag.Get("alias"); a != "" {
 			f.Aliases = strings.Split(a, ",")
 		}
@@ -189,11 +198,11 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 		if validate && HasTemplates(val) {
 			continue
 		}
-		if err := decodeValue(val, v.Field(f.index), join(path, k), validate); err != nil {
+		if err := decodeValue(val, v.FieldByIndex(f.index), join(path, k), validate); err != nil {
 			return err
 		}
 		if len(f.Choices) > 0 {
-			if err := checkChoice(f, v.Field(f.index), join(path, k)); err != nil {
+			if err := checkChoice(f, v.FieldByIndex(f.index), join(path, k)); err != nil {
 				return err
 			}
 		}
@@ -207,7 +216,7 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 			return &Error{Path: join(path, f.Name), Msg: "required parameter is missing"}
 		}
 		if f.Default != "" {
-			if err := decodeValue(f.Default, v.Field(f.index), join(path, f.Name), false); err != nil {
+			if err := decodeValue(f.Default, v.FieldByIndex(f.index), join(path, f.Name), false); err != nil {
 				return err
 			}
 		}

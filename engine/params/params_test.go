@@ -108,3 +108,29 @@ func TestFields(t *testing.T) {
 		t.Errorf("state field: %+v", fs[1])
 	}
 }
+
+type common struct {
+	Owner string `yaml:"owner"`
+	Mode  string `yaml:"mode" default:"0644"`
+}
+
+type withEmbedded struct {
+	common
+	Dest string `yaml:"dest" required:"true"`
+}
+
+func TestEmbeddedParams(t *testing.T) {
+	var got withEmbedded
+	if err := Decode(map[string]any{"dest": "/x", "owner": "root"}, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Owner != "root" || got.Mode != "0644" || got.Dest != "/x" {
+		t.Errorf("got %+v", got)
+	}
+	if names := Fields(&got); len(names) != 3 || names[0].Name != "owner" {
+		t.Errorf("fields %+v", names)
+	}
+	if err := Decode(map[string]any{"dest": "/x", "ownr": "root"}, &got); err == nil {
+		t.Error("unknown parameter accepted")
+	}
+}
