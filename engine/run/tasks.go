@@ -102,13 +102,14 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 		items []any
 	}
 	runs := map[*hostState]*run{}
-	var in []*hostState
+	var in, failed []*hostState
 	maxItems := 0
 	for _, h := range hosts {
 		v := h.vars.With(sc[h])
 		ok, err := evalWhen(b.When, v)
 		if err != nil {
 			p.failHost(h, b, err)
+			failed = append(failed, h)
 			continue
 		}
 		if !ok {
@@ -119,6 +120,7 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 			items, err = loopItems(b.Loop, v)
 			if err != nil {
 				p.failHost(h, b, err)
+				failed = append(failed, h)
 				continue
 			}
 		}
@@ -126,7 +128,6 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 		in = append(in, h)
 		maxItems = max(maxItems, len(items))
 	}
-	var failed []*hostState
 	loopVar := b.LoopControl.LoopVar
 	if loopVar == "" {
 		loopVar = "item"
@@ -149,13 +150,10 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 					m[b.LoopControl.IndexVar] = i
 				}
 			}
-			for k, v := range b.Vars {
-				rv, err := tmpl.Render(v, h.vars.With(m))
-				if err != nil {
-					p.failHost(h, b, err)
-					continue
-				}
-				m[k] = rv
+			if err := renderVarsInto(m, b.Vars, h); err != nil {
+				p.failHost(h, b, err)
+				failed = append(failed, h)
+				continue
 			}
 			inner[h] = m
 			these = append(these, h)
@@ -163,6 +161,18 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 		failed = append(failed, p.runTasks(ctx, b.Block, these, inner)...)
 	}
 	return failed
+}
+
+// renderVarsInto renders an include's vars for a host into m.
+func renderVarsInto(m, vs map[string]any, h *hostState) error {
+	for k, v := range vs {
+		rv, err := tmpl.Render(v, h.vars.With(m))
+		if err != nil {
+			return fmt.Errorf("vars: %s: %w", k, err)
+		}
+		m[k] = rv
+	}
+	return nil
 }
 
 // failHost reports a failure that happened outside a module (a condition or
