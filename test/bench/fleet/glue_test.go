@@ -12,7 +12,7 @@ import (
 
 type inventoryAdapter struct{ inv *inventory.Inventory }
 
-func (a inventoryAdapter) Select(pattern string) ([]string, error) {
+func (a inventoryAdapter) HostNames(pattern string) ([]string, error) {
 	hosts, err := a.inv.Select(pattern)
 	if err != nil {
 		return nil, err

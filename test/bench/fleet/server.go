@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -19,7 +20,7 @@ import (
 type Host struct {
 	Name string
 	Addr string // ip:port on loopback
-	fs   *memFS
+	fs   atomic.Pointer[memFS]
 }
 
 // Fleet is a set of running simulated hosts.
@@ -50,12 +51,21 @@ func Start(n, port int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, er
 			f.Close()
 			return nil, err
 		}
-		h := &Host{Name: fmt.Sprintf("h%04d", i), Addr: ln.Addr().String(), fs: newMemFS()}
+		h := &Host{Name: fmt.Sprintf("h%04d", i), Addr: ln.Addr().String()}
+		h.fs.Store(newMemFS())
 		f.Hosts, f.lns = append(f.Hosts, h), append(f.lns, ln)
 		f.wg.Add(1)
 		go f.accept(ln, h)
 	}
 	return f, nil
+}
+
+// Reset gives every host an empty file system again (a fresh start for
+// another first run). Call it between runs only.
+func (f *Fleet) Reset() {
+	for _, h := range f.Hosts {
+		h.fs.Store(newMemFS())
+	}
 }
 
 // Close stops the listeners; open connections end with the client's.
@@ -120,7 +130,7 @@ func session(ch ssh.Channel, reqs <-chan *ssh.Request, h *Host) {
 				line = string(r.Payload[4:])
 			}
 			r.Reply(true, nil)
-			p := &proc{host: h.Name, fs: h.fs, stdin: ch}
+			p := &proc{host: h.Name, fs: h.fs.Load(), stdin: ch}
 			st := p.run(line)
 			ch.Write(p.out.Bytes())
 			ch.Stderr().Write(p.err.Bytes())

@@ -6,7 +6,7 @@ import "github.com/hapb/hapb/engine/inventory"
 // inventory.
 type inventoryAdapter struct{ inv *inventory.Inventory }
 
-func (a inventoryAdapter) Select(pattern string) ([]string, error) {
+func (a inventoryAdapter) HostNames(pattern string) ([]string, error) {
 	hosts, err := a.inv.Select(pattern)
 	if err != nil {
 		return nil, err

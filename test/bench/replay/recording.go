@@ -1,4 +1,9 @@
-package main
+// Package replay records the remote commands a hapb run sends and replays
+// them over bare x/crypto/ssh connections: one persistent connection per
+// host, one session per command, every host in parallel, with a barrier
+// between tasks as hapb's linear strategy has. A replay is the floor under
+// hapb: the same remote work with nothing of hapb's own.
+package replay
 
 import (
 	"encoding/json"
@@ -8,8 +13,8 @@ import (
 // Recording is what a hapb run sent: the hosts and, task by task, each
 // host's commands in the order they started.
 type Recording struct {
-	Hosts map[string]*Target `json:"hosts"`
-	Tasks []map[string][]*Command
+	Hosts map[string]*Target      `json:"hosts"`
+	Tasks []map[string][]*Command `json:"tasks"`
 }
 
 // Target is how to reach a host.
@@ -27,7 +32,19 @@ type Command struct {
 	Exit  int    `json:"exit"` // the status it had when recorded
 }
 
-func (r *Recording) write(file string) error {
+// Commands is the number of commands recorded.
+func (r *Recording) Commands() int {
+	n := 0
+	for _, task := range r.Tasks {
+		for _, cmds := range task {
+			n += len(cmds)
+		}
+	}
+	return n
+}
+
+// Write saves r as JSON.
+func (r *Recording) Write(file string) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -35,7 +52,8 @@ func (r *Recording) write(file string) error {
 	return os.WriteFile(file, b, 0o600)
 }
 
-func readRecording(file string) (*Recording, error) {
+// Read loads a recording saved by Write.
+func Read(file string) (*Recording, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err

@@ -1,62 +1,36 @@
-package main
+package replay
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"strconv"
 	"sync"
 
 	"github.com/hapb/hapb/engine/conn"
-	"github.com/hapb/hapb/engine/inventory"
-	"github.com/hapb/hapb/engine/playbook"
 	"github.com/hapb/hapb/engine/report"
 	"github.com/hapb/hapb/engine/run"
 )
 
-// record runs the playbook as `hapb run` would and writes what it sent.
-func record(invPath, limit, pbPath, out string) error {
-	inv, err := inventory.Load([]string{invPath})
-	if err != nil {
-		return err
-	}
-	if err := inv.AddPlaybookVars(filepath.Dir(pbPath)); err != nil {
-		return err
-	}
-	pb, err := playbook.Load(pbPath, playbook.Options{})
-	if err != nil {
-		return err
-	}
-	d := conn.NewDialer(conn.DialerOptions{HostKeyChecking: conn.HostKeyStrict})
-	defer d.Close()
-	rec := &recorder{r: &Recording{Hosts: map[string]*Target{}}}
-	abs, _ := filepath.Abs(pbPath)
-	res, err := run.Run(context.Background(), pb, run.Options{
-		Inventory: inventoryAdapter{inv}, Connector: rec.connector(d),
-		Reporter: &taskCounter{Reporter: &report.Text{W: io.Discard}, rec: rec},
-		Limit:    limit, PlaybookDir: filepath.Dir(abs),
-	})
-	if err == nil && res.ExitCode(nil) != 0 {
-		err = fmt.Errorf("the recorded run failed (exit %d)", res.ExitCode(nil))
-	}
-	if err != nil {
-		return err
-	}
-	return rec.r.write(out)
-}
-
-// recorder collects the commands of every host, by task.
-type recorder struct {
+// Recorder collects the commands of a run. Give the run its Connector and
+// Reporter; Recording is complete when run.Run returns.
+type Recorder struct {
 	mu   sync.Mutex
 	r    *Recording
 	task int // index of the running task; -1 before the first
 }
 
-func (rc *recorder) add(host string, c *Command) {
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{r: &Recording{Hosts: map[string]*Target{}}, task: -1}
+}
+
+// Recording is what was recorded.
+func (rc *Recorder) Recording() *Recording { return rc.r }
+
+func (rc *Recorder) add(host string, c *Command) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for len(rc.r.Tasks) <= rc.task {
@@ -65,12 +39,16 @@ func (rc *recorder) add(host string, c *Command) {
 	rc.r.Tasks[rc.task][host] = append(rc.r.Tasks[rc.task][host], c)
 }
 
-// taskCounter moves the recorder to the next task. The linear strategy
-// finishes a task on every host before it starts the next, so every
-// command between two TaskStarts belongs to the first.
+// Reporter wraps rep to move the recorder to the next task on each
+// TaskStart. The linear strategy finishes a task on every host before it
+// starts the next, so every command in between belongs to that task.
+func (rc *Recorder) Reporter(rep report.Reporter) report.Reporter {
+	return &taskCounter{Reporter: rep, rec: rc}
+}
+
 type taskCounter struct {
 	report.Reporter
-	rec *recorder
+	rec *Recorder
 }
 
 func (t *taskCounter) TaskStart(name string, kind report.TaskKind) {
@@ -80,14 +58,14 @@ func (t *taskCounter) TaskStart(name string, kind report.TaskKind) {
 	t.Reporter.TaskStart(name, kind)
 }
 
-type recConnector struct {
-	d   *conn.Dialer
-	rec *recorder
+// Connector wraps d so that every host's Conn records what it sends.
+func (rc *Recorder) Connector(d *conn.Dialer) run.Connector {
+	return recConnector{d: d, rec: rc}
 }
 
-func (rc *recorder) connector(d *conn.Dialer) recConnector {
-	rc.task = -1
-	return recConnector{d: d, rec: rc}
+type recConnector struct {
+	d   *conn.Dialer
+	rec *Recorder
 }
 
 func (c recConnector) Connect(ctx context.Context, host string, vars map[string]any) (conn.Conn, error) {
@@ -117,10 +95,10 @@ func (c recConnector) Connect(ctx context.Context, host string, vars map[string]
 type recConn struct {
 	conn.Conn
 	host string
-	rec  *recorder
+	rec  *Recorder
 }
 
-var errBecome = errors.New("floor: become is not recorded; run the workload as the login user")
+var errBecome = errors.New("replay: become is not recorded; run the workload as the login user")
 
 // wrap is the line hapb's Conn sends for cmd without become.
 func wrap(cmd *conn.Cmd) string {

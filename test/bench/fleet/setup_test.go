@@ -1,0 +1,125 @@
+package fleet
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// newKey makes an ed25519 key, written in OpenSSH format to file if not "".
+func newKey(t *testing.T, file string) (ssh.Signer, ssh.PublicKey) {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file != "" {
+		block, err := ssh.MarshalPrivateKey(priv, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, s.PublicKey()
+}
+
+// writeKnownHosts records the fleet key for every host, one line each, as
+// ssh-keyscan would write them.
+func writeKnownHosts(t *testing.T, file string, f *Fleet, key ssh.PublicKey) string {
+	t.Helper()
+	var b strings.Builder
+	switch *knownFlag {
+	case "wildcard":
+		if *portFlag == 0 {
+			t.Fatal("-fleet.known wildcard needs a fixed -fleet.port")
+		}
+		b.WriteString(knownhosts.Line([]string{fmt.Sprintf("[127.77.*]:%d", *portFlag)}, key) + "\n")
+	case "lines":
+		for _, h := range f.Hosts {
+			b.WriteString(knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, key) + "\n")
+		}
+	default:
+		t.Fatalf("-fleet.known %q: want lines or wildcard", *knownFlag)
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func writeInventory(t *testing.T, dir string, f *Fleet) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("[fleet]\n")
+	for _, h := range f.Hosts {
+		host, port, _ := net.SplitHostPort(h.Addr)
+		fmt.Fprintf(&b, "%s ansible_host=%s ansible_port=%s\n", h.Name, host, port)
+	}
+	fmt.Fprintf(&b, "[all:vars]\nansible_user=bench\nansible_ssh_private_key_file=%s\n", filepath.Join(dir, "id_ed25519"))
+	file := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// raiseNoFile lifts the soft file descriptor limit to the hard one: every
+// host costs three descriptors (listener, client and server end).
+func raiseNoFile(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if need := uint64(3**hostsFlag + 100); lim.Cur < need {
+		t.Fatalf("file descriptor limit %d, need %d: raise ulimit -Hn", lim.Cur, need)
+	}
+}
+
+// cpuTime is the user plus system CPU time the process used so far: with
+// other work on the machine, wall time alone says little.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the process's resident set high-water mark (VmHWM), in bytes.
+func peakRSS(t *testing.T) int64 {
+	t.Helper()
+	fh, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
