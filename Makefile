@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/hapb
 PKGS    := ./...
 
-.PHONY: help deps check build test lint e2e lab-up lab-down lab-status demo bench clean
+.PHONY: help deps check build test lint e2e lab-up lab-down lab-status demo bench bench-lab clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -40,8 +40,12 @@ e2e: build ## end-to-end tests on the lab (as root): the smoke playbook, then th
 demo: deps build lab-up ## deploy the HA cluster onto the lab
 	test/lab/run $(BIN) run playbooks/site.yml -i inventories/lab
 
-bench: build ## benchmarks: executor, SSH transport, hapb vs Ansible
+bench: build ## benchmarks: executor, SSH transport, 1,000-host in-process SSH fleet
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
+	$(GO) test -count=1 -run TestFleet -v ./test/bench/fleet -fleet
+
+bench-lab: build ## hapb vs tuned ansible-playbook vs the raw SSH floor on 10 lab hosts (root, lab up)
+	test/bench/run
 
 clean:
 	rm -rf bin

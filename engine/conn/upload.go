@@ -37,13 +37,11 @@ chmod "$2" "$t"
 if [ -n "$3" ]; then chown -- "$3" "$t"; fi
 mv -f -- "$t" "$1"; trap - EXIT`
 
-// uploadWithShell is the atomic upload for any Conn that can run sh.
-func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt FileOpts) error {
-	src, size, sum, cleanup, err := measure(r)
-	if err != nil {
-		return &os.PathError{Op: "upload", Path: dst, Err: err}
-	}
-	defer cleanup()
+// UploadCmd is the command an upload runs: it reads size bytes with the
+// given sha256 from stdin into the temporary file tmp beside dst, checks
+// them, and renames the file over dst. Exported for the benchmark's floor,
+// which replays hapb's exact remote work.
+func UploadCmd(dst, tmp string, size int64, sum string, opt FileOpts) *Cmd {
 	mode := opt.Mode
 	if mode == 0 {
 		mode = 0o644
@@ -52,13 +50,21 @@ func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt F
 	if opt.Group != "" {
 		owner += ":" + opt.Group
 	}
-	tmp := ".hapb." + Nonce()
 	args := []string{dst, fmt.Sprintf("%o", mode.Perm()), owner, strconv.FormatInt(size, 10), sum, tmp}
-	res, err := c.Run(ctx, &Cmd{
-		Script: "sh -c " + Quote(uploadScript) + " hapb-upload " + QuoteArgs(args),
-		Stdin:  src,
-		Become: opt.Become,
-	})
+	return &Cmd{Script: "sh -c " + Quote(uploadScript) + " hapb-upload " + QuoteArgs(args), Become: opt.Become}
+}
+
+// uploadWithShell is the atomic upload for any Conn that can run sh.
+func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt FileOpts) error {
+	src, size, sum, cleanup, err := measure(r)
+	if err != nil {
+		return &os.PathError{Op: "upload", Path: dst, Err: err}
+	}
+	defer cleanup()
+	tmp := ".hapb." + Nonce()
+	cmd := UploadCmd(dst, tmp, size, sum, opt)
+	cmd.Stdin = src
+	res, err := c.Run(ctx, cmd)
 	if err != nil {
 		if !errors.Is(err, ErrUnreachable) {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -137,7 +137,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 		HostKeyChecking: conn.HostKeyStrict})
 	defer d.Close()
 	clock := newTaskClock()
-	opts := run.Options{Inventory: inventoryAdapter{b.inv}, Connector: connector{d}, Reporter: clock, Forks: *forksFlag}
+	opts := run.Options{Inventory: b.inv, Connector: d, Reporter: clock, Forks: *forksFlag}
 	if rec != nil {
 		opts.Connector, opts.Reporter = rec.Connector(d), rec.Reporter(clock)
 	}

@@ -83,7 +83,7 @@ func record(invPath, limit, pbPath, out string) error {
 	rec := replay.NewRecorder()
 	abs, _ := filepath.Abs(pbPath)
 	res, err := run.Run(context.Background(), pb, run.Options{
-		Inventory: inventoryAdapter{inv}, Connector: rec.Connector(d),
+		Inventory: inv, Connector: rec.Connector(d),
 		Reporter: rec.Reporter(&report.Text{W: io.Discard}),
 		Limit:    limit, PlaybookDir: filepath.Dir(abs),
 	})
