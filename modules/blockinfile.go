@@ -11,20 +11,15 @@ import (
 func init() { Register("blockinfile", blockinfileModule{}) }
 
 type blockinfileParams struct {
-	Path         string   `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
-	Block        string   `yaml:"block" alias:"content" doc:"the lines between the markers; empty removes the block"`
-	Marker       string   `yaml:"marker" default:"# {mark} ANSIBLE MANAGED BLOCK" doc:"the marker line; {mark} becomes marker_begin or marker_end"`
-	MarkerBegin  string   `yaml:"marker_begin" default:"BEGIN" doc:"{mark} of the first marker"`
-	MarkerEnd    string   `yaml:"marker_end" default:"END" doc:"{mark} of the last marker"`
-	State        string   `yaml:"state" default:"present" choices:"present,absent" doc:"whether the block should be there"`
-	InsertAfter  string   `yaml:"insertafter" doc:"EOF (default) or a regexp: a new block goes after its last match"`
-	InsertBefore string   `yaml:"insertbefore" doc:"BOF or a regexp: a new block goes before its last match"`
-	Create       bool     `yaml:"create" doc:"create the file if it is missing"`
-	Backup       bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
-	Validate     string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
-	Mode         FileMode `yaml:"mode" doc:"mode of the file"`
-	Owner        string   `yaml:"owner" doc:"owner name or uid"`
-	Group        string   `yaml:"group" doc:"group name or gid"`
+	Path         string `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
+	Block        string `yaml:"block" alias:"content" doc:"the lines between the markers; empty removes the block"`
+	Marker       string `yaml:"marker" default:"# {mark} ANSIBLE MANAGED BLOCK" doc:"the marker line; {mark} becomes marker_begin or marker_end"`
+	MarkerBegin  string `yaml:"marker_begin" default:"BEGIN" doc:"{mark} of the first marker"`
+	MarkerEnd    string `yaml:"marker_end" default:"END" doc:"{mark} of the last marker"`
+	State        string `yaml:"state" default:"present" choices:"present,absent" doc:"whether the block should be there"`
+	InsertAfter  string `yaml:"insertafter" doc:"EOF (default) or a regexp: a new block goes after its last match"`
+	InsertBefore string `yaml:"insertbefore" doc:"BOF or a regexp: a new block goes before its last match"`
+	editParams
 }
 
 type blockinfileModule struct{}
@@ -65,7 +60,7 @@ func (blockinfileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, 
 	}
 	out, msg := blockinfileEdit(string(info.Content), p, ins)
 	spec := contentSpec{Dest: p.Path, Content: []byte(out), Info: info, Force: true, Msg: msg,
-		Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group}, Backup: p.Backup, Validate: p.Validate}
+		Attrs: p.attrs(), Backup: p.Backup, Validate: p.Validate}
 	if !info.Exists {
 		spec.Msg = "File created"
 	}

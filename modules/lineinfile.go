@@ -11,21 +11,16 @@ import (
 func init() { Register("lineinfile", lineinfileModule{}) }
 
 type lineinfileParams struct {
-	Path         string   `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
-	Line         *string  `yaml:"line" alias:"value" doc:"the line to ensure (state=present)"`
-	Regexp       string   `yaml:"regexp" alias:"regex" doc:"RE2 regexp: the last matching line is replaced (present) or every matching line removed (absent)"`
-	SearchString string   `yaml:"search_string" doc:"a literal string, used as regexp is"`
-	State        string   `yaml:"state" default:"present" choices:"present,absent" doc:"whether the line should be there"`
-	InsertAfter  string   `yaml:"insertafter" doc:"EOF (default) or a regexp: insert after its last match when regexp matches nothing"`
-	InsertBefore string   `yaml:"insertbefore" doc:"BOF or a regexp: insert before its last match when regexp matches nothing"`
-	FirstMatch   bool     `yaml:"firstmatch" doc:"use the first match of regexp/insertafter/insertbefore instead of the last"`
-	Backrefs     bool     `yaml:"backrefs" doc:"line may use \\1 / \\g<name> from regexp; if regexp matches nothing the file is left alone"`
-	Create       bool     `yaml:"create" doc:"create the file if it is missing"`
-	Backup       bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
-	Validate     string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
-	Mode         FileMode `yaml:"mode" doc:"mode of the file"`
-	Owner        string   `yaml:"owner" doc:"owner name or uid"`
-	Group        string   `yaml:"group" doc:"group name or gid"`
+	Path         string  `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
+	Line         *string `yaml:"line" alias:"value" doc:"the line to ensure (state=present)"`
+	Regexp       string  `yaml:"regexp" alias:"regex" doc:"RE2 regexp: the last matching line is replaced (present) or every matching line removed (absent)"`
+	SearchString string  `yaml:"search_string" doc:"a literal string, used as regexp is"`
+	State        string  `yaml:"state" default:"present" choices:"present,absent" doc:"whether the line should be there"`
+	InsertAfter  string  `yaml:"insertafter" doc:"EOF (default) or a regexp: insert after its last match when regexp matches nothing"`
+	InsertBefore string  `yaml:"insertbefore" doc:"BOF or a regexp: insert before its last match when regexp matches nothing"`
+	FirstMatch   bool    `yaml:"firstmatch" doc:"use the first match of regexp/insertafter/insertbefore instead of the last"`
+	Backrefs     bool    `yaml:"backrefs" doc:"line may use \\1 / \\g<name> from regexp; if regexp matches nothing the file is left alone"`
+	editParams
 }
 
 type lineinfileModule struct{}
@@ -36,6 +31,21 @@ func (lineinfileModule) Doc() string {
 	return "Ensures a line is in a file (replacing the last line that matches regexp) or that no line matches."
 }
 func (lineinfileModule) NewParams() any { return &lineinfileParams{} }
+
+// editParams are the parameters of the modules that edit a file in place
+// (lineinfile, blockinfile).
+type editParams struct {
+	Create   bool     `yaml:"create" doc:"create the file if it is missing"`
+	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
+	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
+	Mode     FileMode `yaml:"mode" doc:"mode of the file"`
+	Owner    string   `yaml:"owner" doc:"owner name or uid"`
+	Group    string   `yaml:"group" doc:"group name or gid"`
+}
+
+func (e *editParams) attrs() fileAttrs {
+	return fileAttrs{Mode: e.Mode, Owner: e.Owner, Group: e.Group}
+}
 
 // lineEditMax is the largest file lineinfile and blockinfile edit.
 const lineEditMax = 64 << 20
@@ -97,7 +107,7 @@ func (lineinfileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, e
 		lines, msg = lineinfilePresent(lines, *p.Line, re, ins, p)
 	}
 	spec := contentSpec{Dest: p.Path, Content: []byte(strings.Join(lines, "")), Info: info, Force: true,
-		Attrs: fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group}, Backup: p.Backup, Validate: p.Validate, Msg: msg}
+		Attrs: p.attrs(), Backup: p.Backup, Validate: p.Validate, Msg: msg}
 	if !info.Exists && msg == "" {
 		spec.Msg = "file created"
 	}
