@@ -181,6 +181,12 @@ func uploadValidated(ctx context.Context, t *Task, s contentSpec, dest string, o
 	}
 	check := strings.ReplaceAll(s.Validate, "%s", conn.Quote(tmp))
 	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", validateScript, "hapb-validate", check, tmp, dest, stamp}})
+	return replaceOutcome(res, err, "replace", dest, backup, r)
+}
+
+// replaceOutcome reads the exit of validateScript and hostCopyScript: 0
+// replaced (stdout: the backup's path), 99 the validation refused the file.
+func replaceOutcome(res *conn.Result, err error, op, dest string, backup bool, r *Result) error {
 	if err != nil {
 		return err
 	}
@@ -196,7 +202,7 @@ func uploadValidated(ctx context.Context, t *Task, s contentSpec, dest string, o
 		r.Data["msg"] = r.Msg
 		return nil
 	}
-	return &pathError{Op: "replace", Path: dest, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+	return &pathError{Op: op, Path: dest, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
 }
 
 // hostCopyScript copies $1 to $2 through a temporary file ($3) beside it:
@@ -227,20 +233,5 @@ func copyOnHost(ctx context.Context, t *Task, s contentSpec, dest string, opts c
 	}
 	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", hostCopyScript, "hapb-copy",
 		s.Remote.Path, dest, tmp, fmt.Sprintf("%04o", fsModeToUnix(opts.Mode)), owner, check, stamp}})
-	if err != nil {
-		return err
-	}
-	switch res.ExitCode {
-	case 0:
-		if backup {
-			r.Data["backup_file"] = string(res.Stdout)
-		}
-		return nil
-	case 99:
-		r.Failed = true
-		r.Msg = "failed to validate: " + strings.TrimSpace(string(res.Stderr))
-		r.Data["msg"] = r.Msg
-		return nil
-	}
-	return &pathError{Op: "copy", Path: dest, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+	return replaceOutcome(res, err, "copy", dest, backup, r)
 }
