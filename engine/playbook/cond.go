@@ -12,11 +12,7 @@ import (
 // conditions compiles a when/changed_when/failed_when value: one
 // expression, a boolean, or a list of them (all must hold).
 func (l *loader) conditions(n *yaml.Node, what string) []*tmpl.Expr {
-	n = resolve(n)
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-	}
+	items := oneOrMany(n)
 	var out []*tmpl.Expr
 	for _, c := range items {
 		if e := l.condition(c, what); e != nil {

@@ -96,11 +96,7 @@ func (l *loader) hosts(n *yaml.Node) string {
 // varsFiles loads vars_files now, later files winning, so that a missing
 // file is a load error like any other.
 func (l *loader) varsFiles(n *yaml.Node, dir string) map[string]any {
-	n = resolve(n)
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-	}
+	items := oneOrMany(n)
 	out := map[string]any{}
 	for _, c := range items {
 		name := l.str(c, "vars_files")
@@ -126,11 +122,7 @@ func (l *loader) varsFiles(n *yaml.Node, dir string) map[string]any {
 
 // serial reads batch sizes: an int, "30%", or a list of them.
 func (l *loader) serial(n *yaml.Node) []any {
-	n = resolve(n)
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-	}
+	items := oneOrMany(n)
 	var out []any
 	for _, c := range items {
 		c = resolve(c)

@@ -121,11 +121,7 @@ type notifyRef struct {
 }
 
 func (l *loader) notifyList(n *yaml.Node) []notifyRef {
-	n = resolve(n)
-	items := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		items = n.Content
-	}
+	items := oneOrMany(n)
 	var out []notifyRef
 	for _, c := range items {
 		if s := l.staticStr(c, "notify"); s != "" {

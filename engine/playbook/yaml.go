@@ -172,9 +172,39 @@ func kind(n *yaml.Node) string {
 	return strconv.Quote(n.Value)
 }
 
+// oneOrMany is a node that may be one value or a list of them (when, tags,
+// notify, serial, vars_files) as the list of its items.
+func oneOrMany(n *yaml.Node) []*yaml.Node {
+	n = resolve(n)
+	if n.Kind == yaml.SequenceNode {
+		return n.Content
+	}
+	return []*yaml.Node{n}
+}
+
 // value converts a node to a plain tree of map[string]any, []any and
 // scalars, as yaml.Unmarshal into an any would.
-func (l *loader) value(n *yaml.Node) any {
+func (l *loader) value(n *yaml.Node) any { return l.tree(n, l.scalar) }
+
+// compiled converts a node like value, compiling every string that holds a
+// template; a bad template is reported at its own line and column.
+func (l *loader) compiled(n *yaml.Node) any {
+	return l.tree(n, func(n *yaml.Node) any {
+		v := l.scalar(n)
+		if s, ok := v.(string); ok && isTemplate(s) {
+			t, err := tmpl.Compile(l.pos(n).File, s)
+			if err != nil {
+				l.errs.add(l.pos(n), "%v", err)
+				return s
+			}
+			return t
+		}
+		return v
+	})
+}
+
+// tree walks mappings and sequences and converts each scalar with leaf.
+func (l *loader) tree(n *yaml.Node, leaf func(*yaml.Node) any) any {
 	n = resolve(n)
 	if n == nil {
 		return nil
@@ -184,56 +214,27 @@ func (l *loader) value(n *yaml.Node) any {
 		ps := l.mapping(n, "value")
 		m := make(map[string]any, len(ps))
 		for _, p := range ps {
-			m[p.Key] = l.value(p.V)
+			m[p.Key] = l.tree(p.V, leaf)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			s[i] = l.value(c)
+			s[i] = l.tree(c, leaf)
 		}
 		return s
 	}
+	return leaf(n)
+}
+
+// scalar decodes a scalar as yaml.Unmarshal would; timestamps stay text.
+func (l *loader) scalar(n *yaml.Node) any {
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return n.Value
 	}
 	if _, isTime := v.(time.Time); isTime {
 		return n.Value
-	}
-	return v
-}
-
-// compiled converts a node like value, compiling every string that holds a
-// template; a bad template is reported at its own line and column.
-func (l *loader) compiled(n *yaml.Node) any {
-	n = resolve(n)
-	if n == nil {
-		return nil
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		ps := l.mapping(n, "value")
-		m := make(map[string]any, len(ps))
-		for _, p := range ps {
-			m[p.Key] = l.compiled(p.V)
-		}
-		return m
-	case yaml.SequenceNode:
-		s := make([]any, len(n.Content))
-		for i, c := range n.Content {
-			s[i] = l.compiled(c)
-		}
-		return s
-	}
-	v := l.value(n)
-	if s, ok := v.(string); ok && isTemplate(s) {
-		t, err := tmpl.Compile(l.pos(n).File, s)
-		if err != nil {
-			l.errs.add(l.pos(n), "%v", err)
-			return s
-		}
-		return t
 	}
 	return v
 }
