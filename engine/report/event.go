@@ -78,37 +78,3 @@ type HostStats struct {
 func SortStats(s []*HostStats) {
 	sort.Slice(s, func(i, j int) bool { return s[i].Host < s[j].Host })
 }
-
-// Multi sends every event to several reporters.
-type Multi []Reporter
-
-func (m Multi) PlayStart(name string, check bool) {
-	for _, r := range m {
-		r.PlayStart(name, check)
-	}
-}
-func (m Multi) TaskStart(name string, kind TaskKind) {
-	for _, r := range m {
-		r.TaskStart(name, kind)
-	}
-}
-func (m Multi) Result(h *HostResult) {
-	for _, r := range m {
-		r.Result(h)
-	}
-}
-func (m Multi) Warn(msg string) {
-	for _, r := range m {
-		r.Warn(msg)
-	}
-}
-func (m Multi) Retrying(host, task string, left int) {
-	for _, r := range m {
-		r.Retrying(host, task, left)
-	}
-}
-func (m Multi) Recap(s []*HostStats, d time.Duration) {
-	for _, r := range m {
-		r.Recap(s, d)
-	}
-}

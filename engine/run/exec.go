@@ -45,7 +45,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 		return out
 	}
 	if t.Loop == nil {
-		ok, err := evalWhen(t.When, v)
+		ok, err := allTrue(t.When, v)
 		switch {
 		case err != nil:
 			out.res = failure(t, h, err)
@@ -77,7 +77,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 			iv[lc.IndexVar] = i
 		}
 		io := &itemOutcome{label: itemLabel(lc.Label, item, iv)}
-		ok, err := evalWhen(t.When, iv)
+		ok, err := allTrue(t.When, iv)
 		switch {
 		case err != nil:
 			io.res = failure(t, h, err)
@@ -375,7 +375,6 @@ func (p *playRun) become(t *playbook.Task, hv map[string]any) conn.Become {
 func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 	st := p.r.stats.of(h.name)
 	res := &out.res
-	p.r.redactor.add(res.Secrets...)
 	switch {
 	case out.unreach:
 		if t.IgnoreUnreachable {
@@ -430,7 +429,8 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 	h.vars.Resolve()
 }
 
-// report shows a host's outcome.
+// report shows a host's outcome. It runs before apply for every outcome, so
+// it is where the outcome's secrets join the redactor.
 func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 	rd := p.r.redactor
 	rd.add(out.res.Secrets...)
@@ -512,10 +512,8 @@ func failure(t *playbook.Task, h *hostState, err error) modules.Result {
 	return modules.Result{Failed: true, Msg: fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err))}
 }
 
-func evalWhen(conds []*tmpl.Expr, v map[string]any) (bool, error) {
-	return allTrue(conds, v)
-}
-
+// allTrue reports whether every condition holds (when, changed_when,
+// failed_when are lists); no condition holds trivially.
 func allTrue(conds []*tmpl.Expr, v map[string]any) (bool, error) {
 	for _, c := range conds {
 		ok, err := c.Bool(v)

@@ -106,7 +106,7 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 	maxItems := 0
 	for _, h := range hosts {
 		v := h.vars.With(sc[h])
-		ok, err := evalWhen(b.When, v)
+		ok, err := allTrue(b.When, v)
 		if err != nil {
 			p.failHost(h, b, err)
 			failed = append(failed, h)
@@ -196,7 +196,7 @@ func (p *playRun) meta(ctx context.Context, t *playbook.Task, hosts []*hostState
 	case "end_host":
 		for _, h := range hosts {
 			v := h.vars.With(nil)
-			if ok, err := evalWhen(t.When, v); err == nil && ok {
+			if ok, err := allTrue(t.When, v); err == nil && ok {
 				h.ended = true
 			}
 		}
