@@ -19,6 +19,9 @@ build: ## build bin/hapb
 
 test: ## unit tests, playbook suites and integration tests against a local sshd
 	$(GO) test -count=1 $(PKGS)
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./engine/playbook
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./engine/inventory
+	$(GO) test -run '^$$' -fuzz '^FuzzRenderHostData$$' -fuzztime 10s ./engine/vars
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

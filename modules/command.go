@@ -125,6 +125,9 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 		out, err := t.Run(ctx, cmd)
 		end := time.Now()
 		if err != nil {
+			// A command killed by a timeout or Ctrl-C did not exit on its
+			// own: rc -1, never the 0 of the plan.
+			res.Data["rc"] = -1
 			return err
 		}
 		stdout, stderr := string(out.Stdout), string(out.Stderr)

@@ -1,10 +1,13 @@
 package modules
 
 import (
+	"context"
+	"errors"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hapb/hapb/engine/conn/conntest"
 )
@@ -115,5 +118,20 @@ func TestCommandGuardMissingChdir(t *testing.T) {
 	r := mustPlanApply(t, "command", localTask(true, false), map[string]any{"cmd": "make", "chdir": "/nonexistent/dir", "creates": "out"})
 	if !r.Changed || r.Failed {
 		t.Errorf("check mode with a missing chdir: %+v", r)
+	}
+}
+
+// A command killed by its timeout must not register rc 0.
+func TestCommandTimeoutRC(t *testing.T) {
+	for _, module := range []string{"command", "shell"} {
+		task := localTask(false, false)
+		task.Timeout = 200 * time.Millisecond
+		r, err := planApply(t, module, task, map[string]any{"cmd": "sleep 5"})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: got %v, want a timeout", module, err)
+		}
+		if r.Data["rc"] != -1 {
+			t.Errorf("%s: rc %v, want -1", module, r.Data["rc"])
+		}
 	}
 }

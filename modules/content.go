@@ -35,18 +35,18 @@ type contentSpec struct {
 // writeParams are the parameters of the modules that write a whole file
 // (copy, template): where it goes and how it is replaced.
 type writeParams struct {
-	Dest     string   `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
-	Mode     FileMode `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: the source's mode); an existing file keeps its mode when not given"`
-	Owner    string   `yaml:"owner" doc:"owner name or uid"`
-	Group    string   `yaml:"group" doc:"group name or gid"`
-	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
-	Force    bool     `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
-	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
+	Dest     string      `yaml:"dest" required:"true" doc:"the path on the host; a directory gets dest/basename(src)"`
+	Mode     FileMode    `yaml:"mode" doc:"mode (\"0644\", \"u=rw,g=r,o=r\", or preserve: the source's mode); an existing file keeps its mode when not given"`
+	Owner    accountName `yaml:"owner" doc:"owner name or uid"`
+	Group    accountName `yaml:"group" doc:"group name or gid"`
+	Backup   bool        `yaml:"backup" doc:"keep a timestamped copy of the file it replaces (result: backup_file)"`
+	Force    bool        `yaml:"force" default:"true" doc:"replace a file whose content differs; false only creates missing files"`
+	Validate string      `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces dest"`
 }
 
 // spec is the content-independent part of a contentSpec.
 func (w *writeParams) spec() contentSpec {
-	return contentSpec{Dest: w.Dest, Attrs: fileAttrs{Mode: w.Mode, Owner: w.Owner, Group: w.Group},
+	return contentSpec{Dest: w.Dest, Attrs: fileAttrs{Mode: w.Mode, Owner: string(w.Owner), Group: string(w.Group)},
 		Backup: w.Backup, Force: w.Force, Validate: w.Validate}
 }
 

@@ -28,7 +28,11 @@ func (fetchModule) NewParams() any { return &fetchParams{} }
 
 func (fetchModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
 	p := params.(*fetchParams)
-	dest := fetchDest(p, t.Host)
+	dest, err := fetchDest(p, t.Host)
+	if err != nil {
+		return nil, err
+	}
+	noteFetched(dest)
 	info, err := probePath(ctx, t, p.Src, probeOpts{Follow: true, Checksum: true})
 	if err != nil {
 		return nil, err
@@ -61,15 +65,20 @@ func (fetchModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error)
 	}}, nil
 }
 
-// fetchDest is where the file goes on the controller.
-func fetchDest(p *fetchParams, host string) string {
+// fetchDest is where the file goes on the controller. The host name is one
+// path component, never a way out of dest: an inventory may name a host
+// "../../etc".
+func fetchDest(p *fetchParams, host string) (string, error) {
 	if p.Flat {
 		if strings.HasSuffix(p.Dest, "/") {
-			return filepath.Join(p.Dest, filepath.Base(p.Src))
+			return filepath.Join(p.Dest, filepath.Base(p.Src)), nil
 		}
-		return p.Dest
+		return p.Dest, nil
 	}
-	return filepath.Join(p.Dest, host, filepath.Clean("/"+p.Src))
+	if host == "" || host == "." || host == ".." || strings.ContainsAny(host, "/\x00") {
+		return "", fmt.Errorf("fetch: host name %q cannot be a directory name under dest; use flat with a dest of your own", host)
+	}
+	return filepath.Join(p.Dest, host, filepath.Clean("/"+p.Src)), nil
 }
 
 // fetchWriteAtomic writes a controller file through a temporary file and a

@@ -13,17 +13,17 @@ import (
 func init() { Register("file", fileModule{}) }
 
 type fileParams struct {
-	Path    string   `yaml:"path" alias:"dest,name" required:"true" doc:"the path to manage"`
-	State   string   `yaml:"state" choices:"file,directory,link,hard,touch,absent" doc:"what path should be; default: what it is now, or file"`
-	Src     string   `yaml:"src" doc:"link target (state=link: relative to the link's directory; state=hard: must exist)"`
-	Mode    FileMode `yaml:"mode" doc:"mode: \"0644\" or symbolic \"u=rw,g=r,o=r\""`
-	Owner   string   `yaml:"owner" doc:"owner name or uid"`
-	Group   string   `yaml:"group" doc:"group name or gid"`
-	Recurse bool     `yaml:"recurse" doc:"state=directory: set mode, owner and group on everything below too"`
-	Force   bool     `yaml:"force" doc:"state=link/hard: replace an existing file (or empty directory), and allow links to missing targets"`
-	Follow  bool     `yaml:"follow" default:"true" doc:"when path is a link, set attributes of its target (states file, directory, touch)"`
-	MTime   string   `yaml:"modification_time" choices:"now,preserve" doc:"state=touch: now (default) or preserve"`
-	ATime   string   `yaml:"access_time" choices:"now,preserve" doc:"state=touch: now (default) or preserve"`
+	Path    string      `yaml:"path" alias:"dest,name" required:"true" doc:"the path to manage"`
+	State   string      `yaml:"state" choices:"file,directory,link,hard,touch,absent" doc:"what path should be; default: what it is now, or file"`
+	Src     string      `yaml:"src" doc:"link target (state=link: relative to the link's directory; state=hard: must exist)"`
+	Mode    FileMode    `yaml:"mode" doc:"mode: \"0644\" or symbolic \"u=rw,g=r,o=r\""`
+	Owner   accountName `yaml:"owner" doc:"owner name or uid"`
+	Group   accountName `yaml:"group" doc:"group name or gid"`
+	Recurse bool        `yaml:"recurse" doc:"state=directory: set mode, owner and group on everything below too"`
+	Force   bool        `yaml:"force" doc:"state=link/hard: replace an existing file (or empty directory), and allow links to missing targets"`
+	Follow  bool        `yaml:"follow" default:"true" doc:"when path is a link, set attributes of its target (states file, directory, touch)"`
+	MTime   string      `yaml:"modification_time" choices:"now,preserve" doc:"state=touch: now (default) or preserve"`
+	ATime   string      `yaml:"access_time" choices:"now,preserve" doc:"state=touch: now (default) or preserve"`
 }
 
 type fileModule struct{}
@@ -37,7 +37,7 @@ func (fileModule) NewParams() any { return &fileParams{} }
 
 func (fileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
 	p := params.(*fileParams)
-	attrs := fileAttrs{Mode: p.Mode, Owner: p.Owner, Group: p.Group}
+	attrs := fileAttrs{Mode: p.Mode, Owner: string(p.Owner), Group: string(p.Group)}
 	if p.Mode.Preserve() {
 		return nil, fmt.Errorf("file: mode=preserve is only for copy and template")
 	}
@@ -284,7 +284,7 @@ func (fp *filePlan) recurse(ctx context.Context) (*Plan, error) {
 		if fp.attrs.Group != "" {
 			spec += ":" + fp.attrs.Group
 		}
-		cmds = append(cmds, conn.QuoteArgs([]string{"chown", "-R", spec, "--", fp.p.Path}))
+		cmds = append(cmds, conn.QuoteArgs([]string{"chown", "-R", "--", spec, fp.p.Path}))
 	}
 	if fp.attrs.Mode.IsSet() {
 		cmds = append(cmds, conn.QuoteArgs([]string{"chmod", "-R", fp.attrs.Mode.ChmodArg(), "--", fp.p.Path}))

@@ -192,7 +192,7 @@ func TestFileFake(t *testing.T) {
 	f.On("hapb-probe", 0, "-\n--\n1\n81a4 0 0 root root 3 1700000000\n110\n-\n")
 	task := &Task{Conn: f, Vars: map[string]any{}}
 	r := mustPlanApply(t, "file", task, map[string]any{"path": "/etc/it's", "mode": "0600", "owner": "etcd"})
-	if !r.Changed || !f.Ran(`chown etcd -- '/etc/it'\''s' && chmod 0600 -- '/etc/it'\''s'`) {
+	if !r.Changed || !f.Ran(`chown -- etcd '/etc/it'\''s' && chmod 0600 -- '/etc/it'\''s'`) {
 		t.Errorf("changed=%v log:\n%s", r.Changed, f)
 	}
 	// check mode: the probe only

@@ -67,7 +67,8 @@ func (c *attrChange) shell() string {
 		if c.NoDeref {
 			args = append(args, "-h")
 		}
-		cmds = append(cmds, conn.QuoteArgs(append(args, spec, "--", c.Path)))
+		// "--" before the spec: chown takes options until then.
+		cmds = append(cmds, conn.QuoteArgs(append(args, "--", spec, c.Path)))
 	}
 	// chmod after chown: chown clears setuid/setgid bits.
 	if c.SetMode {

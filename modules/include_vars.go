@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/tmpl"
-	"gopkg.in/yaml.v3"
 )
 
 func init() { Register("include_vars", includeVarsModule{}) }
@@ -127,15 +126,23 @@ func includeVarsHas(list []string, s string) bool {
 }
 
 // includeVarsFile reads one file and renders the templates in its values
-// over vars.
+// over vars. Values tagged !unsafe, and the whole of a file fetched from a
+// host during the run, are data: never rendered.
 func includeVarsFile(file string, vars map[string]any) (map[string]any, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("include_vars: %w", err)
 	}
-	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
+	v, err := tmpl.DecodeYAML(b)
+	if err != nil {
 		return nil, fmt.Errorf("include_vars %s: %v", file, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("include_vars %s: expected a mapping of variables, got %T", file, v)
+	}
+	if wasFetched(file) {
+		m, _ = tmpl.MarkUnsafe(m).(map[string]any)
 	}
 	compiled, err := tmpl.Compile(file, any(m))
 	if err != nil {

@@ -19,7 +19,7 @@ func init() { Register("kubeadm", kubeadmModule{}) }
 type kubeadmParams struct {
 	Action                   string   `yaml:"action" required:"true" choices:"init,join,reset,token_create,upload_certs,certificate_key,config_validate"`
 	Config                   string   `yaml:"config" doc:"kubeadm config file on the host (render it with template)"`
-	APIServerEndpoint        string   `yaml:"api_server_endpoint" doc:"join: the control plane endpoint, VIP:6443"`
+	APIServerEndpoint        hostPort `yaml:"api_server_endpoint" doc:"join: the control plane endpoint, VIP:6443"`
 	Token                    string   `yaml:"token" doc:"join: bootstrap token (secret)"`
 	DiscoveryTokenCACertHash string   `yaml:"discovery_token_ca_cert_hash" doc:"join: sha256:... of the cluster CA's public key"`
 	CertificateKey           string   `yaml:"certificate_key" doc:"join --control-plane, upload_certs, token_create: the key of the uploaded certificates (secret)"`
@@ -179,7 +179,7 @@ func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 		if params.Config != "" {
 			cmd.Args = append(cmd.Args, "--config", params.Config)
 		} else {
-			cmd.Args = append(cmd.Args, params.APIServerEndpoint, "--token", params.Token,
+			cmd.Args = append(cmd.Args, string(params.APIServerEndpoint), "--token", params.Token,
 				"--discovery-token-ca-cert-hash", params.DiscoveryTokenCACertHash)
 			if params.ControlPlane {
 				cmd.Args = append(cmd.Args, "--control-plane", "--certificate-key", params.CertificateKey)

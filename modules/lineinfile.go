@@ -35,16 +35,16 @@ func (lineinfileModule) NewParams() any { return &lineinfileParams{} }
 // editParams are the parameters of the modules that edit a file in place
 // (lineinfile, blockinfile).
 type editParams struct {
-	Create   bool     `yaml:"create" doc:"create the file if it is missing"`
-	Backup   bool     `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
-	Validate string   `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
-	Mode     FileMode `yaml:"mode" doc:"mode of the file"`
-	Owner    string   `yaml:"owner" doc:"owner name or uid"`
-	Group    string   `yaml:"group" doc:"group name or gid"`
+	Create   bool        `yaml:"create" doc:"create the file if it is missing"`
+	Backup   bool        `yaml:"backup" doc:"keep a timestamped copy of the file it replaces"`
+	Validate string      `yaml:"validate" doc:"command run on the new file (%s is its path) before it replaces path"`
+	Mode     FileMode    `yaml:"mode" doc:"mode of the file"`
+	Owner    accountName `yaml:"owner" doc:"owner name or uid"`
+	Group    accountName `yaml:"group" doc:"group name or gid"`
 }
 
 func (e *editParams) attrs() fileAttrs {
-	return fileAttrs{Mode: e.Mode, Owner: e.Owner, Group: e.Group}
+	return fileAttrs{Mode: e.Mode, Owner: string(e.Owner), Group: string(e.Group)}
 }
 
 // lineEditMax is the largest file lineinfile and blockinfile edit.

@@ -98,3 +98,22 @@ func TestSlurpFetchLocal(t *testing.T) {
 		t.Errorf("fail_on_missing=false: %+v", r)
 	}
 }
+
+// TestFetchHostName: an inventory host name is a directory under dest,
+// never a way out of it.
+func TestFetchHostName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/f", []byte("data\n"), 0o600)
+	out := filepath.Join(t.TempDir(), "a", "b")
+	for _, host := range []string{"../..", "..", ".", "x/../../..", ""} {
+		task := localTask(false, false)
+		task.Host = host
+		r, err := planApply(t, "fetch", task, map[string]any{"src": dir + "/f", "dest": out})
+		if err == nil || !strings.Contains(err.Error(), "cannot be a directory name") {
+			t.Errorf("host %q: got %v %+v, want a refusal", host, err, r)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(out)), "*", dir, "f")); len(m) > 0 {
+		t.Errorf("fetched outside dest: %v", m)
+	}
+}

@@ -43,7 +43,8 @@ s end`
 func (sysctlModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*sysctlParams)
 	key := strings.TrimSpace(params.Name)
-	if key == "" || strings.Contains(key, "..") || strings.ContainsAny(key, " \t\n=") {
+	// A leading "-" would make sysctl -w take the key for an option.
+	if key == "" || key[0] == '-' || strings.Contains(key, "..") || strings.ContainsAny(key, " \t\n=") {
 		return nil, fmt.Errorf("sysctl: invalid key %q", params.Name)
 	}
 	if params.State == "present" && params.Value == "" {

@@ -100,6 +100,9 @@ type templateCached struct {
 }
 
 func parseTemplateFile(file string) (*tmpl.Template, []byte, error) {
+	if wasFetched(file) {
+		return nil, nil, fmt.Errorf("template: %s was fetched from a host during this run: its content is data, not a template (use copy)", file)
+	}
 	fi, err := os.Stat(file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("template: %w", err)

@@ -16,8 +16,8 @@ import (
 func docCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "doc",
-		Usage:     "document modules (hapb doc, hapb doc yum) and template functions (hapb doc templates)",
-		ArgsUsage: "[MODULE|templates]",
+		Usage:     "document modules (hapb doc, hapb doc yum), template functions (hapb doc templates) and the environment keyword (hapb doc environment)",
+		ArgsUsage: "[MODULE|templates|environment]",
 		Action: func(c *cli.Context) error {
 			w := c.App.Writer
 			switch name := c.Args().First(); name {
@@ -25,6 +25,9 @@ func docCommand() *cli.Command {
 				return listModules(w)
 			case "templates":
 				tmpl.WriteDocs(w)
+				return nil
+			case "environment":
+				fmt.Fprint(w, environmentDoc)
 				return nil
 			default:
 				m, ok := modules.Lookup(name)
@@ -37,6 +40,24 @@ func docCommand() *cli.Command {
 		},
 	}
 }
+
+// environmentDoc documents the environment keyword (play, block, role or
+// task), which no module owns.
+const environmentDoc = `ENVIRONMENT (keyword of plays, blocks, roles and tasks)
+
+  environment:
+    HTTPS_PROXY: "{{ .proxy }}"
+
+Sets environment variables for the commands the task's module runs on the
+host (env NAME=VALUE ... before each command). Names must be identifiers
+(letters, digits and _, not starting with a digit): anything else is
+refused when the playbook is loaded. Values may be templates.
+
+The values are in the command line of the remote command, so any user of
+the host can read them with ps while it runs. Do not pass secrets this way:
+give a command its secret on stdin (the stdin parameter of command and
+shell) or in a file written with copy or template (mode 0600).
+`
 
 func listModules(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)

@@ -5,7 +5,7 @@ import (
 	"os"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/hapb/hapb/engine/tmpl"
 )
 
 // parseExtraVars merges -e values, last wins: `k=v k2=v2`, inline JSON or
@@ -23,11 +23,12 @@ func parseExtraVars(specs []string) (map[string]any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("-e %s: %w", spec, err)
 			}
-			if err := yaml.Unmarshal(b, &m); err != nil {
+			if m, err = decodeVars(b); err != nil {
 				return nil, fmt.Errorf("-e %s: %w", spec, err)
 			}
 		case strings.HasPrefix(spec, "{"):
-			if err := yaml.Unmarshal([]byte(spec), &m); err != nil {
+			var err error
+			if m, err = decodeVars([]byte(spec)); err != nil {
 				return nil, fmt.Errorf("-e %q: %w", spec, err)
 			}
 		default:
@@ -41,6 +42,20 @@ func parseExtraVars(specs []string) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeVars decodes a YAML or JSON mapping of variables; values tagged
+// !unsafe stay text that is never rendered.
+func decodeVars(b []byte) (map[string]any, error) {
+	v, err := tmpl.DecodeYAML(b)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a mapping of variables, got %T", v)
+	}
+	return m, nil
 }
 
 // parseKeyValues parses `a=1 b='two words'`; values stay strings, as in

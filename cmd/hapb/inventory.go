@@ -18,7 +18,10 @@ func inventoryCommand() *cli.Command {
 		Usage:     "show the inventory as hapb reads it (like ansible-inventory)",
 		ArgsUsage: "[GROUP]",
 		Description: "Exactly one of --list, --graph [GROUP] or --host NAME.\n" +
-			"The output matches ansible-inventory's: --list is its JSON, --graph its tree.",
+			"The output matches ansible-inventory's: --list is its JSON, --graph its tree,\n" +
+			"except that variables named as secrets (*password*, *passwd*, *passphrase*,\n" +
+			"*secret*, *token*, certificate_key, a word \"pass\" such as ansible_ssh_pass),\n" +
+			"also nested ones, are shown as ******** (as ansible-inventory hides vaulted values).",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file, directory or host list \"a,b,\" (repeatable)"},
 			&cli.BoolFlag{Name: "list", Usage: "print the whole inventory as JSON"},

@@ -57,6 +57,7 @@ type wrapped struct {
 	marker string
 	sudo   bool
 	prompt string // sudo's password prompt, removed from stderr
+	skip   string // the shell line under sudo that reads the password's frame
 }
 
 func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped, error) {
@@ -69,11 +70,18 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 	if strings.IndexByte(body, 0) >= 0 {
 		return nil, fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), ErrNUL)
 	}
+	if err := checkCmd(cmd); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), err)
+	}
 	if user := cmd.Become.User; user != "" && user != b.login {
 		sudo, err := b.sudo(ctx, user, w)
 		if err != nil {
 			return nil, err
 		}
+		// The marker is exported again under sudo, which resets the
+		// environment: a child that leaves the process group (setsid)
+		// still carries it, so the reaper finds it.
+		body = "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n" + w.skip + body
 		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
 	}
 	// The marker is set before sudo so that the sudo process carries it too
@@ -87,8 +95,12 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 }
 
 // sudo returns the sudo command for user. With a password, it is written
-// first on stdin, never in argv; sudo reads exactly one line and the command
-// gets the rest.
+// first on stdin, never in argv, followed by a line holding a random fence.
+// sudo reads exactly one line, but only when it asks: a rule such as
+// NOPASSWD for sh lets `sudo -n true` fail yet runs sh without asking. So
+// the shell under sudo reads lines up to the fence before it runs the
+// command (at most two: the password, if sudo did not take it, and the
+// fence), and the command gets exactly its own stdin.
 func (b *becomer) sudo(ctx context.Context, user string, w *wrapped) (string, error) {
 	pw, err := b.probe(ctx, user)
 	if err != nil {
@@ -99,13 +111,24 @@ func (b *becomer) sudo(ctx context.Context, user string, w *wrapped) (string, er
 		return "sudo -n -u " + Quote(user), nil
 	}
 	w.prompt = "[hapb-sudo-" + Nonce() + "]"
-	pwr := strings.NewReader(b.password + "\n")
+	fence := "hapb-fence-" + Nonce()
+	w.skip = passwordFrame(fence)
+	pwr := strings.NewReader(b.password + "\n" + fence + "\n")
 	if w.stdin == nil {
 		w.stdin = pwr
 	} else {
 		w.stdin = io.MultiReader(pwr, w.stdin)
 	}
 	return "sudo -k -S -p " + Quote(w.prompt) + " -u " + Quote(user), nil
+}
+
+// passwordFrame is the shell line that consumes stdin up to and including
+// the fence line. read takes one byte at a time from a pipe, so nothing of
+// the command's own input is lost; the password stays in a variable of this
+// shell, never in argv or the environment.
+func passwordFrame(fence string) string {
+	return "IFS= read -r l || exit 125; [ \"$l\" = " + fence + " ] || IFS= read -r l; " +
+		"[ \"$l\" = " + fence + " ] || { echo 'hapb: the sudo password frame was not found on stdin' >&2; exit 125; }; unset l\n"
 }
 
 // loginIsPOSIX asks once which login shell sshd runs commands with.
@@ -189,7 +212,7 @@ func (b *becomer) doProbe(ctx context.Context, user string) (bool, error) {
 		return false, b.becomeError(user, "sudo -n true failed: "+string(bytes.TrimSpace(res.Stderr)))
 	}
 	if b.password == "" {
-		return false, b.becomeError(user, "sudo needs a password: set ansible_become_password (or --ask-become-pass)")
+		return false, b.becomeError(user, "sudo needs a password: set ansible_become_password for the host (in the inventory, vars or -e)")
 	}
 	prompt := "[hapb-sudo-" + Nonce() + "]"
 	res, err = b.run(ctx, "sudo -k -S -p "+Quote(prompt)+" -u "+Quote(user)+" -- true", strings.NewReader(b.password+"\n"))

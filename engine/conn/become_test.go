@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,13 +20,14 @@ const testSudoPassword = `pw'"$(id)` + "`x` ;*"
 
 // sudoUsers creates test users (root only) with a sudoers drop-in, removed
 // after the test: hapbpw needs a password, hapbnp does not, hapbrt needs a
-// tty.
+// tty, hapbsh needs one for everything but sh (so sudo -n true fails, yet
+// sudo sh never asks).
 func sudoUsers(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("creating test users needs root")
 	}
-	users := []string{"hapbpw", "hapbnp", "hapbrt"}
+	users := []string{"hapbpw", "hapbnp", "hapbrt", "hapbsh"}
 	for _, u := range users {
 		exec.Command("userdel", u).Run()
 		if out, err := exec.Command("useradd", "-M", "-d", "/tmp", "-s", "/bin/sh", u).CombinedOutput(); err != nil {
@@ -33,12 +36,13 @@ func sudoUsers(t *testing.T) {
 	}
 	chpw := exec.Command("chpasswd")
 	// A user without a password is locked, and sshd refuses even its keys.
-	chpw.Stdin = strings.NewReader("hapbpw:" + testSudoPassword + "\nhapbnp:" + Nonce() + "\nhapbrt:" + Nonce() + "\n")
+	chpw.Stdin = strings.NewReader("hapbpw:" + testSudoPassword + "\nhapbnp:" + Nonce() + "\nhapbrt:" + Nonce() + "\nhapbsh:" + testSudoPassword + "\n")
 	if out, err := chpw.CombinedOutput(); err != nil {
 		t.Fatalf("chpasswd: %v %s", err, out)
 	}
 	sudoers := "/etc/sudoers.d/hapb-test"
-	rules := "hapbpw ALL=(ALL) ALL\nhapbnp ALL=(ALL) NOPASSWD: ALL\nDefaults:hapbrt requiretty\nhapbrt ALL=(ALL) NOPASSWD: ALL\n"
+	rules := "hapbpw ALL=(ALL) ALL\nhapbnp ALL=(ALL) NOPASSWD: ALL\nDefaults:hapbrt requiretty\nhapbrt ALL=(ALL) NOPASSWD: ALL\n" +
+		"hapbsh ALL=(ALL) ALL\nhapbsh ALL=(ALL) NOPASSWD: /bin/sh, /usr/bin/sh\n"
 	if err := os.WriteFile(sudoers, []byte(rules), 0o440); err != nil {
 		t.Fatal(err)
 	}
@@ -169,5 +173,46 @@ func TestSudoPasswordNeverShown(t *testing.T) {
 	}
 	if bytes.Contains(captured.Bytes(), []byte(testSudoPassword)) {
 		t.Fatalf("the sudo password leaked:\n%s", captured.String())
+	}
+}
+
+// TestSudoPasswordNotStdin gives every kind of sudo user a become password:
+// the command's stdin must be exactly its own, also where sudo does not ask
+// (hapbsh: NOPASSWD for sh only), and the password must never reach a file.
+func TestSudoPasswordNotStdin(t *testing.T) {
+	sudoUsers(t)
+	s := startSSHD(t)
+	d := s.dialer(t)
+	dir := t.TempDir()
+	for _, user := range []string{"hapbpw", "hapbsh", "hapbnp"} {
+		for _, stdin := range []string{"", "line one\nline two"} {
+			t.Run(fmt.Sprintf("%s stdin %q", user, stdin), func(t *testing.T) {
+				hc := s.host(user)
+				hc.User, hc.BecomePassword = user, testSudoPassword
+				c, err := d.Dial(context.Background(), hc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				file := filepath.Join(dir, user+fmt.Sprint(len(stdin)))
+				cmd := &Cmd{Script: "cat >" + Quote(file) + "; id -un", Become: Become{User: "root"}}
+				if stdin != "" {
+					cmd.Stdin = strings.NewReader(stdin)
+				}
+				res := mustRun(t, c, cmd)
+				if res.ExitCode != 0 || string(res.Stdout) != "root\n" {
+					t.Fatalf("exit %d stdout %q stderr %q", res.ExitCode, res.Stdout, res.Stderr)
+				}
+				got, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != stdin {
+					t.Errorf("the command read %q, want %q", got, stdin)
+				}
+				if bytes.Contains(got, []byte(testSudoPassword)) {
+					t.Errorf("the sudo password reached the command's stdin")
+				}
+			})
+		}
 	}
 }

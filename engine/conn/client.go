@@ -158,7 +158,8 @@ const sessionRetryLimit = 30 * time.Second
 // connection would kill every sibling session.
 func (c *sshConn) session(ctx context.Context) (*ssh.Session, *liveClient, func(), error) {
 	release := func() {}
-	if ctx.Value(noLimit{}) == nil {
+	reaper := ctx.Value(noLimit{}) != nil
+	if !reaper {
 		select {
 		case c.sem <- struct{}{}:
 		case <-ctx.Done():
@@ -182,6 +183,9 @@ func (c *sshConn) session(ctx context.Context) (*ssh.Session, *liveClient, func(
 		// (ConnectFailed), or "administratively prohibited"; a slot also
 		// frees a moment after the client sees the channel close.
 		var oce *ssh.OpenChannelError
+		if reaper && errors.As(err, &oce) {
+			return c.reaperSession(ctx)
+		}
 		if !errors.As(err, &oce) || time.Now().After(giveUp) {
 			release()
 			if !lc.alive() {
@@ -197,4 +201,23 @@ func (c *sshConn) session(ctx context.Context) (*ssh.Session, *liveClient, func(
 		}
 		backoff = min(2*backoff, 250*time.Millisecond)
 	}
+}
+
+// reaperSession opens the reaper's session on a connection of its own. The
+// slot it needs on the shared one may never free: sshd keeps a session
+// counted against MaxSessions while its command runs, even after the
+// channel closed, so with MaxSessions 1 the command to kill holds the only
+// slot. MaxSessions is per connection; the extra one lives only as long as
+// the reaper.
+func (c *sshConn) reaperSession(ctx context.Context) (*ssh.Session, *liveClient, func(), error) {
+	lc, err := c.d.connect(ctx, c.t)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: reaper connection: %w", c.t.name, err)
+	}
+	s, err := lc.NewSession()
+	if err != nil {
+		lc.Close()
+		return nil, nil, nil, fmt.Errorf("%s: reaper session: %w", c.t.name, err)
+	}
+	return s, lc, func() { lc.Close() }, nil
 }

@@ -85,6 +85,46 @@ func (e *UnreachableError) Is(target error) bool {
 	return target == ErrUnreachable
 }
 
+// ErrCommandWord is a command whose first word holds "=": the shell (or
+// env, with an environment) would take it for a variable assignment and run
+// the next word instead.
+var ErrCommandWord = errors.New("the command's first word contains '=': it would run as a variable assignment")
+
+// EnvNameError is an environment variable name that is not an identifier:
+// env would take "--split-string=..." for an option, "A=B" for part of the
+// value.
+type EnvNameError struct{ Name string }
+
+func (e *EnvNameError) Error() string {
+	return fmt.Sprintf("environment variable name %q is not valid: want letters, digits and _, not starting with a digit", e.Name)
+}
+
+// ValidEnvName reports whether name can be an environment variable's name.
+func ValidEnvName(name string) bool {
+	for i, r := range name {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
+
+// checkCmd refuses what the shell line could not express faithfully.
+func checkCmd(cmd *Cmd) error {
+	for k := range cmd.Env {
+		if !ValidEnvName(k) {
+			return &EnvNameError{Name: k}
+		}
+	}
+	if len(cmd.Args) > 0 && strings.Contains(cmd.Args[0], "=") {
+		return ErrCommandWord
+	}
+	return nil
+}
+
 // Explain returns the shell line cmd runs as, with secrets redacted, without
 // running it. It is what check mode and -vvv show.
 func Explain(cmd *Cmd) string {

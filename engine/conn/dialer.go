@@ -41,6 +41,10 @@ type DialerOptions struct {
 	// PassphrasePrompt asks for the passphrase of an encrypted key when no
 	// ansible_ssh_private_key_passphrase is set; nil means fail.
 	PassphrasePrompt func(keyFile string) ([]byte, error)
+	// Warn reports what is skipped but worth fixing (a known_hosts line
+	// that does not parse); nil means standard error. Called at most once
+	// per problem, from any goroutine, never concurrently.
+	Warn func(string)
 }
 
 // Dialer makes host connections for one run: one TCP connection per host,
@@ -87,10 +91,29 @@ func NewDialer(opts DialerOptions) *Dialer {
 		bastions: map[string]*liveClient{},
 	}
 	files := knownHostsFiles(opts.KnownHosts)
+	warn := onceWarner(opts.Warn)
 	for _, m := range []string{HostKeyStrict, HostKeyAcceptNew, HostKeyOff} {
-		d.known[m] = &hostKeys{mode: m, files: files}
+		d.known[m] = &hostKeys{mode: m, files: files, warn: warn}
 	}
 	return d
+}
+
+// onceWarner returns a warn function that says each message once, never
+// concurrently; w nil means standard error.
+func onceWarner(w func(string)) func(string) {
+	if w == nil {
+		w = func(s string) { fmt.Fprintln(os.Stderr, "[WARNING]: "+s) }
+	}
+	var mu sync.Mutex
+	said := map[string]bool{}
+	return func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !said[s] {
+			said[s] = true
+			w(s)
+		}
+	}
 }
 
 // target is a HostConfig resolved against the defaults and ~/.ssh/config.

@@ -21,11 +21,12 @@ import (
 type hostKeys struct {
 	mode  string
 	files []string // files[0] is where new keys are written
+	warn  func(string)
 	mu    sync.Mutex
 
 	cacheMu sync.Mutex
-	stamp   string // the files' names, sizes and times when cb was parsed
-	cb      ssh.HostKeyCallback
+	stamp   string // the files' names, sizes and times when db was parsed
+	db      *hostKeyDB
 }
 
 // HostKeyError is a host key that was refused.
@@ -58,7 +59,7 @@ func knownHostsFiles(explicit []string) []string {
 	return files
 }
 
-func (h *hostKeys) db() (ssh.HostKeyCallback, error) {
+func (h *hostKeys) load() (*hostKeyDB, error) {
 	var existing []string
 	var stamp strings.Builder
 	for _, f := range h.files {
@@ -67,52 +68,60 @@ func (h *hostKeys) db() (ssh.HostKeyCallback, error) {
 			fmt.Fprintf(&stamp, "%s\x00%d\x00%d\x00", f, fi.Size(), fi.ModTime().UnixNano())
 		}
 	}
-	if len(existing) == 0 {
-		return func(string, net.Addr, ssh.PublicKey) error {
-			return &knownhosts.KeyError{}
-		}, nil
-	}
 	h.cacheMu.Lock()
 	defer h.cacheMu.Unlock()
-	if h.cb != nil && h.stamp == stamp.String() {
-		return h.cb, nil
+	if h.db != nil && h.stamp == stamp.String() {
+		return h.db, nil
 	}
-	cb, err := knownhosts.New(existing...)
+	warn := h.warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	db, err := loadHostKeyDB(existing, warn)
 	if err != nil {
 		return nil, err
 	}
-	h.cb, h.stamp = cb, stamp.String()
-	return cb, nil
+	h.db, h.stamp = db, stamp.String()
+	return db, nil
 }
 
 // algorithms returns the host key algorithms of the keys recorded for addr,
 // best first, or nil when none are recorded. Without this, x/crypto/ssh may
 // negotiate a key type we have no record of and report a false mismatch
-// (golang/go#29286).
+// (golang/go#29286). A host a @cert-authority line covers is asked for a
+// certificate first, as OpenSSH does.
 func (h *hostKeys) algorithms(addr string) []string {
 	if h.mode == HostKeyOff {
 		return nil
 	}
-	cb, err := h.db()
+	db, err := h.load()
 	if err != nil {
 		return nil
 	}
+	var algos []string
+	if db.hasAuthority(addr) {
+		algos = append(algos, certHostKeyAlgos...)
+	}
 	// A key of a type nobody records makes the callback list every known key.
 	var ke *knownhosts.KeyError
-	if !errors.As(cb(addr, fakeAddr(addr), probeKey{}), &ke) || len(ke.Want) == 0 {
-		return nil
+	if !errors.As(db.check(addr, fakeAddr(addr), probeKey{}), &ke) || len(ke.Want) == 0 {
+		return nil // any plain key may do: the default list, certificates first
 	}
 	seen := map[string]bool{}
 	for _, k := range ke.Want {
 		seen[k.Key.Type()] = true
 	}
-	var algos []string
 	for _, a := range preferredHostKeyAlgos {
 		if seen[keyTypeOf(a)] {
 			algos = append(algos, a)
 		}
 	}
 	return algos
+}
+
+var certHostKeyAlgos = []string{
+	ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01,
 }
 
 var preferredHostKeyAlgos = []string{
@@ -134,7 +143,7 @@ func (h *hostKeys) callback(display string) ssh.HostKeyCallback {
 		return ssh.InsecureIgnoreHostKey()
 	}
 	return func(addr string, remote net.Addr, key ssh.PublicKey) error {
-		err := h.check(addr, remote, key)
+		key, err := h.check(addr, remote, key)
 		var ke *knownhosts.KeyError
 		switch {
 		case err == nil:
@@ -152,16 +161,30 @@ func (h *hostKeys) callback(display string) ssh.HostKeyCallback {
 			}
 			return h.add(addr, remote, key)
 		}
+		var hk *HostKeyError
+		if errors.As(err, &hk) {
+			hk.Host = display
+		}
 		return err
 	}
 }
 
-func (h *hostKeys) check(addr string, remote net.Addr, key ssh.PublicKey) error {
-	cb, err := h.db()
+// check checks a host key as OpenSSH does, and returns the key that counts:
+// a certificate signed by a CA named for the host must be valid; any other
+// certificate stands for its plain key, which is checked (and recorded by
+// accept-new) like any key.
+func (h *hostKeys) check(addr string, remote net.Addr, key ssh.PublicKey) (ssh.PublicKey, error) {
+	db, err := h.load()
 	if err != nil {
-		return fmt.Errorf("known_hosts: %w", err)
+		return key, fmt.Errorf("known_hosts: %w", err)
 	}
-	return cb(addr, remote, key)
+	if cert, ok := key.(*ssh.Certificate); ok {
+		if cert.CertType == ssh.HostCert && db.isAuthority(cert.SignatureKey, addr) {
+			return key, db.certificate(addr, remote, cert)
+		}
+		key = cert.Key
+	}
+	return key, db.check(addr, remote, key)
 }
 
 func (h *hostKeys) writeFile() string {
@@ -175,7 +198,7 @@ func (h *hostKeys) writeFile() string {
 func (h *hostKeys) add(addr string, remote net.Addr, key ssh.PublicKey) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	err := h.check(addr, remote, key)
+	_, err := h.check(addr, remote, key)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) || len(ke.Want) > 0 {
 		return h.callback(addr)(addr, remote, key) // known now, or changed

@@ -148,7 +148,7 @@ func chown(ctx context.Context, c Conn, path string, opt FileOpts) error {
 	if opt.Group != "" {
 		owner += ":" + opt.Group
 	}
-	res, err := c.Run(ctx, &Cmd{Args: []string{"chown", owner, path}, Become: opt.Become})
+	res, err := c.Run(ctx, &Cmd{Args: []string{"chown", "--", owner, path}, Become: opt.Become})
 	if err != nil {
 		return err
 	}

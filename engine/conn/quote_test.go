@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
@@ -48,5 +49,30 @@ func TestExplainRedacts(t *testing.T) {
 	want := "cd /tmp && env TOKEN=******** mysql -p********"
 	if got := Explain(cmd); got != want {
 		t.Errorf("Explain = %q, want %q", got, want)
+	}
+}
+
+// TestCheckCmd: a command must run as written, never as a variable
+// assignment or an env option.
+func TestCheckCmd(t *testing.T) {
+	tests := []struct {
+		cmd  Cmd
+		want string // "" for none
+	}{
+		{Cmd{Args: []string{"echo", "X=v"}}, ""},
+		{Cmd{Args: []string{"X=v", "echo", "hi"}}, "first word"},
+		{Cmd{Args: []string{"/opt/a=b/bin/kubeadm"}, Env: map[string]string{"A": "1"}}, "first word"},
+		{Cmd{Script: "echo hi", Env: map[string]string{"--split-string=id": "x"}}, "not valid"},
+		{Cmd{Script: "echo hi", Env: map[string]string{"A=B": "x"}}, "not valid"},
+		{Cmd{Script: "echo hi", Env: map[string]string{"1A": "x"}}, "not valid"},
+		{Cmd{Script: "echo hi", Env: map[string]string{"": "x"}}, "not valid"},
+		{Cmd{Script: "echo $_a1", Env: map[string]string{"_a1": "x", "PATH": "/bin"}}, ""},
+	}
+	for _, tt := range tests {
+		b := &becomer{host: "h", posixLogin: true}
+		_, err := b.wrap(context.Background(), &tt.cmd, nil)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%+v: got %v, want %q", tt.cmd, err, tt.want)
+		}
 	}
 }

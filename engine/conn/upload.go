@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -65,18 +66,38 @@ func uploadWithShell(ctx context.Context, c Conn, r io.Reader, dst string, opt F
 	cmd := UploadCmd(dst, tmp, size, sum, opt)
 	cmd.Stdin = src
 	res, err := c.Run(ctx, cmd)
+	// The script's traps remove the temporary file, unless it was killed
+	// outright (SIGKILL, or a timeout's reaper): then the controller does.
+	removeTmp := func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		c.Run(rctx, &Cmd{Args: []string{"rm", "-f", "--", filepath.Join(filepath.Dir(dst), tmp)}, Become: opt.Become})
+		cancel()
+	}
 	if err != nil {
 		if !errors.Is(err, ErrUnreachable) {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			c.Run(rctx, &Cmd{Args: []string{"rm", "-f", "--", filepath.Join(filepath.Dir(dst), tmp)}, Become: opt.Become})
-			cancel()
+			removeTmp()
 		}
 		return err
 	}
 	if res.ExitCode != 0 {
-		return &os.PathError{Op: "upload", Path: dst, Err: fmt.Errorf("%s", bytes.TrimSpace(res.Stderr))}
+		if res.ExitCode > 128 {
+			removeTmp()
+		}
+		return &os.PathError{Op: "upload", Path: dst, Err: exitError(res)}
 	}
 	return nil
+}
+
+// exitError describes a failed command by its stderr, or by its exit status
+// when it said nothing (a killed shell has no last words).
+func exitError(res *Result) error {
+	if msg := bytes.TrimSpace(res.Stderr); len(msg) > 0 {
+		return fmt.Errorf("%s", msg)
+	}
+	if res.ExitCode > 128 && res.ExitCode < 128+65 {
+		return fmt.Errorf("exit status %d: killed by signal %d (%s)", res.ExitCode, res.ExitCode-128, syscall.Signal(res.ExitCode-128))
+	}
+	return fmt.Errorf("exit status %d", res.ExitCode)
 }
 
 // measure returns r's size and SHA-256 and a reader of the same bytes. A
@@ -124,5 +145,5 @@ func readWithShell(ctx context.Context, c Conn, path string, become Become) ([]b
 	case 44:
 		return nil, &os.PathError{Op: "read", Path: path, Err: os.ErrNotExist}
 	}
-	return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%s", bytes.TrimSpace(res.Stderr))}
+	return nil, &os.PathError{Op: "read", Path: path, Err: exitError(res)}
 }

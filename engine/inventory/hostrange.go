@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"regexp"
 	"strconv"
@@ -70,16 +71,20 @@ func expandHostPattern(pattern string) ([]string, int, error) {
 	if !strings.Contains(name, "[") {
 		return []string{name}, port, nil
 	}
-	hosts, err := expandRange(name)
+	hosts, err := expandRange(name, MaxRangeHosts)
 	return hosts, port, err
 }
+
+// MaxRangeHosts bounds the hosts one host pattern may expand to: a typo
+// such as h[0:999999999] must be an error, not a billion hosts in memory.
+const MaxRangeHosts = 100_000
 
 const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 // expandRange is expand_hostname_range: [beg:end] or [beg:end:step], numeric
 // (zero-padded when beg has a leading zero) or alphabetic, nested ranges
-// expanded left to right.
-func expandRange(line string) ([]string, error) {
+// expanded left to right. It refuses to make more than limit names.
+func expandRange(line string, limit int) ([]string, error) {
 	open := strings.Index(line, "[")
 	close := strings.Index(line, "]")
 	if open < 0 || close < open {
@@ -112,10 +117,19 @@ func expandRange(line string) ([]string, error) {
 		return nil, fmt.Errorf("host range step %q is not a number", step)
 	}
 	var seq []string
+	tooMany := func(n int) error {
+		if n <= limit {
+			return nil
+		}
+		return fmt.Errorf("host pattern %q expands to more than %d hosts", line, MaxRangeHosts)
+	}
 	ib, ie := strings.Index(asciiLetters, beg), strings.Index(asciiLetters, end)
 	if ib >= 0 && ie >= 0 && st > 0 {
 		if ib > ie {
 			return nil, errors.New("host range must have begin <= end")
+		}
+		if err := tooMany((ie-ib)/st + 1); err != nil {
+			return nil, err
 		}
 		for i := ib; i <= ie; i += st {
 			seq = append(seq, asciiLetters[i:i+1])
@@ -129,6 +143,9 @@ func expandRange(line string) ([]string, error) {
 		if st == 0 {
 			return nil, errors.New("host range step must not be zero")
 		}
+		if err := tooMany(rangeLen(b, e+1, st)); err != nil {
+			return nil, err
+		}
 		for i := b; (st > 0 && i < e+1) || (st < 0 && i > e+1); i += st {
 			s := strconv.Itoa(i)
 			if pad > 0 && len(s) < pad {
@@ -141,7 +158,8 @@ func expandRange(line string) ([]string, error) {
 	for _, s := range seq {
 		h := head + s + tail
 		if strings.Contains(h, "[") {
-			more, err := expandRange(h)
+			// n·m <= limit for every m <= limit/n.
+			more, err := expandRange(h, limit/len(seq))
 			if err != nil {
 				return nil, err
 			}
@@ -151,6 +169,20 @@ func expandRange(line string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// rangeLen is len(range(start, stop, step)) in Python, step not 0, without
+// overflow for any int bounds.
+func rangeLen(start, stop, step int) int {
+	lo, hi, st := start, stop, step
+	if step < 0 {
+		lo, hi, st = stop, start, -step
+	}
+	if lo >= hi {
+		return 0
+	}
+	d := uint(hi) - uint(lo) // the true distance, even past MaxInt
+	return int(min((d-1)/uint(st)+1, uint(math.MaxInt)))
 }
 
 // pyInt parses an integer the way Python's int() does for range bounds.

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/hapb/hapb/engine/report"
+	"github.com/hapb/hapb/engine/tmpl"
 )
 
 // internalVars are left out of ansible-inventory's output (its INTERNAL_VARS).
@@ -17,14 +20,18 @@ var internalVars = map[string]bool{
 	"groups": true, "group_names": true, "omit": true, "playbook_dir": true,
 }
 
+// publicVars are the variables the inventory outputs show: not the
+// internal ones, !unsafe values as their text, and secret-named variables
+// (report.SecretName, also nested) masked, where ansible-inventory would
+// show them in clear unless vaulted.
 func publicVars(vars map[string]any) map[string]any {
 	out := make(map[string]any, len(vars))
 	for k, v := range vars {
 		if !internalVars[k] {
-			out[k] = v
+			out[k] = tmpl.Plain(v)
 		}
 	}
-	return out
+	return report.MaskSecretFields(out).(map[string]any)
 }
 
 // ListJSON renders the inventory as `ansible-inventory --list` does: each

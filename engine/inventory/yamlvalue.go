@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/yamllimit"
 )
 
 // Ansible reads YAML with PyYAML, which implements YAML 1.1: "yes" and "on"
@@ -157,6 +160,10 @@ func parseYAMLDoc(path string, data []byte) (*yaml.Node, error) {
 		}
 		return nil, yamlError(path, err)
 	}
+	var e *yamllimit.Error
+	if err := yamllimit.Check(&doc); errors.As(err, &e) {
+		return nil, errorf(path, e.Line, e.Col, "%v", err)
+	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, errorf(path, extra.Line, extra.Column, "expected a single YAML document, found another")
@@ -190,8 +197,17 @@ func yamlError(path string, err error) error {
 }
 
 // nodeValue converts a YAML node into plain Go values (string, int, float64,
-// bool, nil, []any, map[string]any) with PyYAML's typing.
+// bool, nil, []any, map[string]any) with PyYAML's typing. What is tagged
+// !unsafe is data that is never rendered: a tmpl.Unsafe string, or a list
+// or mapping whose strings all are.
 func nodeValue(path string, n *yaml.Node) (any, error) {
+	if n.Tag == tmpl.UnsafeTag {
+		if n.Kind == yaml.ScalarNode {
+			return tmpl.Unsafe(n.Value), nil
+		}
+		v, err := nodeValue(path, &yaml.Node{Kind: n.Kind, Style: n.Style, Content: n.Content, Alias: n.Alias, Line: n.Line, Column: n.Column})
+		return tmpl.MarkUnsafe(v), err
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

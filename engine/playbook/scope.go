@@ -59,8 +59,14 @@ func (l *loader) keyword(p pair, s *scope, pc *playCtx) bool {
 		s.become = b()
 	case "become_user":
 		u := l.str(p.V, p.Key)
+		if isTemplate(u) { // rendered per host; checked now like every template
+			if _, err := tmpl.Parse(l.pos(p.V).File, u); err != nil {
+				l.errs.add(l.pos(p.V), "become_user: %v", err)
+			}
+		}
 		s.becomeUser = &u
 	case "environment":
+		l.checkEnvNames(p.V)
 		s.env = l.compiledMap(p.V, p.Key)
 		if s.env == nil {
 			s.env = map[string]any{}

@@ -33,6 +33,9 @@ func (l *loader) parseFile(path string, from Pos) *yaml.Node {
 		l.errs.add(yamlErrorPos(path, err), "%s", yamlErrorMsg(err))
 		return nil
 	}
+	if !l.checkAliases(path, &doc) {
+		return nil
+	}
 	root := &yaml.Node{Kind: yaml.SequenceNode, Line: 1, Column: 1}
 	if len(doc.Content) > 0 {
 		root = doc.Content[0]
@@ -191,6 +194,12 @@ func (l *loader) value(n *yaml.Node) any { return l.tree(n, l.scalar) }
 func (l *loader) compiled(n *yaml.Node) any {
 	return l.tree(n, func(n *yaml.Node) any {
 		v := l.scalar(n)
+		if n.Tag == tmpl.UnsafeTag { // Ansible's !unsafe: data, never a template
+			if n.Kind == yaml.ScalarNode {
+				return tmpl.Unsafe(n.Value)
+			}
+			return tmpl.MarkUnsafe(v)
+		}
 		if s, ok := v.(string); ok && isTemplate(s) {
 			t, err := tmpl.Compile(l.pos(n).File, s)
 			if err != nil {
@@ -203,11 +212,15 @@ func (l *loader) compiled(n *yaml.Node) any {
 	})
 }
 
-// tree walks mappings and sequences and converts each scalar with leaf.
+// tree walks mappings and sequences and converts each scalar with leaf; a
+// list or mapping tagged !unsafe goes to leaf whole.
 func (l *loader) tree(n *yaml.Node, leaf func(*yaml.Node) any) any {
 	n = resolve(n)
 	if n == nil {
 		return nil
+	}
+	if n.Tag == tmpl.UnsafeTag {
+		return leaf(n)
 	}
 	switch n.Kind {
 	case yaml.MappingNode:

@@ -151,6 +151,7 @@ func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (m
 				return nil, fmt.Errorf("role parameter %s: %w", k, err)
 			}
 			overlay[k] = rv
+			p.r.redactor.learn(k, rv)
 		}
 	}
 	for k, v := range t.Vars {
@@ -159,6 +160,7 @@ func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (m
 			return nil, fmt.Errorf("vars: %s: %w", k, err)
 		}
 		overlay[k] = rv
+		p.r.redactor.learn(k, rv)
 	}
 	return h.vars.With(overlay), nil
 }
@@ -285,6 +287,9 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 		if err != nil {
 			return failure(t, h, err), false
 		}
+		for k, e := range env { // VAULT_TOKEN: a secret shown in no output
+			p.r.redactor.learn(k, e)
+		}
 		mt.Env = env
 	}
 	target, targetVars, err := p.delegate(t, h, v)
@@ -298,7 +303,9 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
 		}
 		mt.Conn = c
-		mt.Become = p.become(t, targetVars)
+		if mt.Become, err = p.become(t, v, targetVars); err != nil {
+			return failure(t, h, err), false
+		}
 	}
 	if mt.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -345,8 +352,10 @@ func (p *playRun) delegate(t *playbook.Task, h *hostState, v map[string]any) (st
 }
 
 // become is the privilege escalation of a task: the task's (inherited from
-// block and play), else the host's ansible_become, else -b.
-func (p *playRun) become(t *playbook.Task, hv map[string]any) conn.Become {
+// block and play), else the host's ansible_become, else -b. A templated
+// become_user is rendered over the task's variables v; hv are those of the
+// host the module runs on.
+func (p *playRun) become(t *playbook.Task, v, hv map[string]any) (conn.Become, error) {
 	on := t.Become
 	if !on {
 		if b, ok := params.ToBool(hv["ansible_become"]); ok && b {
@@ -355,9 +364,21 @@ func (p *playRun) become(t *playbook.Task, hv map[string]any) conn.Become {
 		on = on || p.r.opts.Become
 	}
 	if !on {
-		return conn.Become{}
+		return conn.Become{}, nil
 	}
 	user := t.BecomeUser
+	if tmpl.IsTemplate(user) {
+		tp, err := tmpl.Parse("become_user", user)
+		if err == nil {
+			user, err = tp.RenderString(v)
+		}
+		if err != nil {
+			return conn.Become{}, fmt.Errorf("become_user: %w", err)
+		}
+		if user == "" {
+			return conn.Become{}, fmt.Errorf("become_user: %q renders to nothing", t.BecomeUser)
+		}
+	}
 	if user == "" {
 		user, _ = hv["ansible_become_user"].(string)
 	}
@@ -367,7 +388,7 @@ func (p *playRun) become(t *playbook.Task, hv map[string]any) conn.Become {
 	if user == "" {
 		user = "root"
 	}
-	return conn.Become{User: user}
+	return conn.Become{User: user}, nil
 }
 
 // apply applies a host's outcome: report-independent state changes. It
@@ -411,8 +432,10 @@ func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 // share stores what a task leaves in a host's variables: the registered
 // result and facts. run_once shares the one result with every host.
 func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
+	// What a task returns is data: a host's output, its facts, and values
+	// set_fact and include_vars have rendered once already.
 	if t.Register != "" {
-		h.vars.Set(t.Register, out.registered, vars.Runtime)
+		h.vars.SetData(t.Register, out.registered, vars.Runtime)
 	}
 	if len(out.res.Facts) > 0 && !out.res.Failed {
 		lvl := vars.Runtime
@@ -423,7 +446,7 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 		if other, ok := p.r.hosts[out.delegate]; ok && t.DelegateFacts {
 			to = other // delegate_facts: the facts are the delegate's
 		}
-		to.SetAll(out.res.Facts, lvl)
+		to.SetAllData(out.res.Facts, lvl)
 		to.Resolve()
 	}
 	h.vars.Resolve()
@@ -434,6 +457,11 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 	rd := p.r.redactor
 	rd.add(out.res.Secrets...)
+	if t.Register != "" {
+		// Before it is shown: a result registered under a secret name
+		// is hidden in its own task's output too.
+		rd.learn(t.Register, out.registered)
+	}
 	noLog := t.NoLog
 	for _, it := range out.items {
 		hr := p.hostResult(t, h, out, &it.res, it.value, noLog)
@@ -476,6 +504,17 @@ func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *
 	}
 	hr.Msg = rd.str(res.Msg)
 	hr.Data, _ = rd.value(data).(map[string]any)
+	if isDebug(t) && len(res.Data) == 1 && res.Data["msg"] == nil {
+		// debug var= says "name: value": a secret-named field's value is
+		// masked there as it is in the data, whatever its length.
+		for k, v := range res.Data {
+			shown, _ := rd.value(map[string]any{k: v}).(map[string]any)
+			hr.Msg = k + ": " + tmpl.ToString(shown[k])
+			if _, ok := hr.Data["msg"]; ok {
+				hr.Data["msg"] = hr.Msg
+			}
+		}
+	}
 	for _, d := range res.Diffs {
 		hr.Diffs = append(hr.Diffs, report.Diff{Path: d.Path, Before: rd.str(d.Before), After: rd.str(d.After)})
 	}

@@ -114,9 +114,6 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 
 // setPlayVars layers the play's variables over the inventory's.
 func (p *playRun) setPlayVars() {
-	p.r.redactor.addFromVars(p.play.Vars)
-	p.r.redactor.addFromVars(p.play.VarsFiles)
-	p.r.redactor.addFromVars(p.r.opts.ExtraVars)
 	for _, h := range p.hosts {
 		for _, role := range p.play.Roles {
 			h.vars.SetAll(role.Defaults, vars.RoleDefaults)

@@ -3,7 +3,6 @@ package run
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"sync"
 
 	"github.com/hapb/hapb/engine/conn"
@@ -75,6 +74,7 @@ func (r *runner) host(name string, groups map[string][]string) *vars.Host {
 		return h
 	}
 	h := vars.NewHost(name)
+	h.Observe(r.redactor.learn)
 	inv := r.opts.Inventory.HostVars(name)
 	h.SetAll(inv, vars.Inventory)
 	h.SetAll(r.opts.ExtraVars, vars.Extra)
@@ -87,7 +87,6 @@ func (r *runner) host(name string, groups map[string][]string) *vars.Host {
 	if _, ok := inv["inventory_hostname"]; !ok {
 		h.Set("inventory_hostname", name, vars.Magic)
 	}
-	r.redactor.addFromVars(inv)
 	r.hosts[name] = h
 	r.hostvars[name] = h.Vars()
 	return h
@@ -114,95 +113,4 @@ func (r *runner) closeConns() {
 			e.c.Close()
 		}
 	}
-}
-
-// redactor hides secret values in everything reported: connection and
-// become passwords from the inventory, and values modules mark as secrets
-// (kubeadm tokens and certificate keys).
-type redactor struct {
-	mu      sync.RWMutex
-	secrets map[string]bool
-	rep     *strings.Replacer
-}
-
-func newRedactor() *redactor { return &redactor{secrets: map[string]bool{}} }
-
-var secretVarWords = []string{"password", "passwd", "pass", "secret", "token", "passphrase", "certificate_key"}
-
-func (rd *redactor) addFromVars(m map[string]any) {
-	for k, v := range m {
-		s, ok := v.(string)
-		if !ok || strings.Contains(s, "{{") {
-			continue
-		}
-		lk := strings.ToLower(k)
-		for _, w := range secretVarWords {
-			if strings.Contains(lk, w) {
-				rd.add(s)
-				break
-			}
-		}
-	}
-}
-
-func (rd *redactor) add(secrets ...string) {
-	rd.mu.Lock()
-	defer rd.mu.Unlock()
-	changed := false
-	for _, s := range secrets {
-		if len(s) >= 4 && !rd.secrets[s] {
-			rd.secrets[s] = true
-			changed = true
-		}
-	}
-	if changed {
-		var pairs []string
-		for s := range rd.secrets {
-			pairs = append(pairs, s, "********")
-		}
-		rd.rep = strings.NewReplacer(pairs...)
-	}
-}
-
-func (rd *redactor) str(s string) string {
-	rd.mu.RLock()
-	rep := rd.rep
-	rd.mu.RUnlock()
-	if rep == nil {
-		return s
-	}
-	return rep.Replace(s)
-}
-
-// value returns v with every secret replaced; v itself is not modified.
-func (rd *redactor) value(v any) any {
-	rd.mu.RLock()
-	none := rd.rep == nil
-	rd.mu.RUnlock()
-	if none {
-		return v
-	}
-	switch v := v.(type) {
-	case string:
-		return rd.str(v)
-	case []string:
-		out := make([]string, len(v))
-		for i, e := range v {
-			out[i] = rd.str(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = rd.value(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = rd.value(e)
-		}
-		return out
-	}
-	return v
 }

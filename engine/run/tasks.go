@@ -150,7 +150,7 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 					m[b.LoopControl.IndexVar] = i
 				}
 			}
-			if err := renderVarsInto(m, b.Vars, h); err != nil {
+			if err := p.renderVarsInto(m, b.Vars, h); err != nil {
 				p.failHost(h, b, err)
 				failed = append(failed, h)
 				continue
@@ -164,23 +164,28 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 }
 
 // renderVarsInto renders an include's vars for a host into m.
-func renderVarsInto(m, vs map[string]any, h *hostState) error {
+func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) error {
 	for k, v := range vs {
 		rv, err := tmpl.Render(v, h.vars.With(m))
 		if err != nil {
 			return fmt.Errorf("vars: %s: %w", k, err)
 		}
 		m[k] = rv
+		p.r.redactor.learn(k, rv)
 	}
 	return nil
 }
 
 // failHost reports a failure that happened outside a module (a condition or
 // loop that could not be evaluated) and takes the host out of the play.
+// Under no_log the error is not shown: it may quote a value.
 func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	p.r.opts.Reporter.TaskStart(t.Label(), report.KindTask)
-	p.r.opts.Reporter.Result(&report.HostResult{Host: h.name, Status: report.Failed,
-		Msg: p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err)))})
+	hr := &report.HostResult{Host: h.name, Status: report.Failed, NoLog: t.NoLog}
+	if !t.NoLog {
+		hr.Msg = p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err)))
+	}
+	p.r.opts.Reporter.Result(hr)
 	p.r.stats.of(h.name).Failed++
 	h.failed = true
 }

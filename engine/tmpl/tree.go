@@ -4,6 +4,7 @@ import "fmt"
 
 // Compile walks a value tree from YAML and replaces every string holding a
 // template with a *Template, so templates are parsed once, at load time.
+// Unsafe values are kept as they are: Render makes them plain strings.
 func Compile(name string, v any) (any, error) {
 	switch v := v.(type) {
 	case string:
@@ -36,11 +37,14 @@ func Compile(name string, v any) (any, error) {
 }
 
 // Render renders a tree made by Compile: every *Template is replaced by its
-// value. Trees without templates are returned as they are, not copied.
+// value and every Unsafe by its text, never parsed. Trees with neither are
+// returned as they are, not copied.
 func Render(v any, vars map[string]any) (any, error) {
 	switch v := v.(type) {
 	case *Template:
 		return v.Render(vars)
+	case Unsafe:
+		return string(v), nil
 	case []any:
 		if !hasTemplate(v) {
 			return v, nil
@@ -71,9 +75,11 @@ func Render(v any, vars map[string]any) (any, error) {
 	return v, nil
 }
 
+// hasTemplate reports whether Render has anything to do in v: a template,
+// or an Unsafe to turn into a string.
 func hasTemplate(v any) bool {
 	switch v := v.(type) {
-	case *Template:
+	case *Template, Unsafe:
 		return true
 	case []any:
 		for _, e := range v {
@@ -91,5 +97,6 @@ func hasTemplate(v any) bool {
 	return false
 }
 
-// HasTemplate reports whether a compiled tree holds a template.
+// HasTemplate reports whether a compiled tree holds a template or an
+// Unsafe value, that is, whether it must go through Render.
 func HasTemplate(v any) bool { return hasTemplate(v) }

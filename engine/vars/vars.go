@@ -7,6 +7,12 @@
 // Values that are templates (group_vars such as `etcd_endpoints: "{{ … }}"`)
 // are rendered lazily, like Ansible's: Resolve renders them, dependencies
 // first, whenever the host's variables changed since the last Resolve.
+//
+// Only configuration is ever a template: values given to Set, except those
+// tagged !unsafe (tmpl.Unsafe). What tasks return (registered results,
+// facts, set_fact, include_vars, all already rendered once) goes through
+// SetData and is never parsed, so a managed host that prints template
+// syntax cannot make the controller render it.
 package vars
 
 import (
@@ -47,6 +53,8 @@ type Host struct {
 	// broken holds why a templated variable could not be rendered.
 	broken map[string]error
 	dirty  bool
+	// observe is told every value a variable takes (see Observe).
+	observe func(key string, v any)
 }
 
 // NewHost returns a host with no variables.
@@ -55,8 +63,9 @@ func NewHost(name string) *Host {
 		templ: map[string]*lazy{}, broken: map[string]error{}}
 }
 
-// Set sets key at level unless a higher level already holds it. Strings
-// holding templates are compiled (once per distinct string).
+// Set sets key at level unless a higher level already holds it. v is
+// configuration: strings holding templates are compiled (once per distinct
+// string) and rendered by Resolve; tmpl.Unsafe values are kept as text.
 func (h *Host) Set(key string, v any, lvl Level) {
 	if cur, ok := h.level[key]; ok && cur > lvl {
 		return
@@ -68,6 +77,7 @@ func (h *Host) Set(key string, v any, lvl Level) {
 	} else {
 		delete(h.templ, key)
 		h.vars[key] = v
+		h.observed(key, v, lvl)
 	}
 	delete(h.broken, key)
 	h.dirty = true
@@ -77,6 +87,40 @@ func (h *Host) Set(key string, v any, lvl Level) {
 func (h *Host) SetAll(m map[string]any, lvl Level) {
 	for k, v := range m {
 		h.Set(k, v, lvl)
+	}
+}
+
+// SetData sets key at level, like Set, to a value that is data: a
+// registered result, facts, set_fact's rendered values. Nothing in it is
+// ever rendered, whatever it holds.
+func (h *Host) SetData(key string, v any, lvl Level) {
+	if cur, ok := h.level[key]; ok && cur > lvl {
+		return
+	}
+	h.level[key] = lvl
+	delete(h.templ, key)
+	h.vars[key] = tmpl.Plain(v)
+	h.observed(key, h.vars[key], lvl)
+	delete(h.broken, key)
+	h.dirty = true
+}
+
+// SetAllData sets every key of m at level with SetData.
+func (h *Host) SetAllData(m map[string]any, lvl Level) {
+	for k, v := range m {
+		h.SetData(k, v, lvl)
+	}
+}
+
+// Observe makes f see every value a variable of the host takes: set
+// directly, or rendered from its template by Resolve. The executor learns
+// secrets this way, whatever their source. Magic variables (hostvars,
+// groups) are not shown. f must not change the host.
+func (h *Host) Observe(f func(key string, v any)) { h.observe = f }
+
+func (h *Host) observed(key string, v any, lvl Level) {
+	if h.observe != nil && lvl != Magic {
+		h.observe(key, v)
 	}
 }
 
@@ -145,6 +189,7 @@ func (h *Host) resolve(key string, state map[string]int8) {
 	}
 	delete(h.broken, key)
 	h.vars[key] = v
+	h.observed(key, v, h.level[key])
 }
 
 // With returns the host's variables overlaid with overlay (task vars, role
@@ -186,10 +231,13 @@ type lazy struct {
 
 var compiled sync.Map // string -> *lazy, or nil for a bad template
 
-// compileValue returns the lazy form of v when v holds templates, else nil.
-// Compilation is cached by string: every host shares one parse.
+// compileValue returns the lazy form of v when v holds templates or Unsafe
+// values (which Resolve turns into plain strings), else nil. Compilation is
+// cached by string: every host shares one parse.
 func compileValue(v any) *lazy {
 	switch v := v.(type) {
+	case tmpl.Unsafe:
+		return &lazy{tree: v}
 	case string:
 		if !tmpl.IsTemplate(v) {
 			return nil

@@ -3,6 +3,9 @@ package vars
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/hapb/hapb/engine/tmpl"
 )
 
 func TestPrecedence(t *testing.T) {
@@ -67,4 +70,112 @@ func TestWithDoesNotTouchHost(t *testing.T) {
 	if h.Vars()["x"] != 1 || h.Has("item") {
 		t.Errorf("host changed: %v", h.Vars())
 	}
+}
+
+// hostile is what a compromised host may print: template syntax that reads
+// another host's secrets, and nested loops that would never end.
+var hostile = []string{
+	"{{ .hostvars.h2.ansible_become_password }}",
+	"{{range 100000}}{{range 100000}}{{range 100000}}{{end}}{{end}}{{end}}",
+	"{{ template \"x\" }}{{ define \"x\" }}{{ template \"x\" }}{{ end }}",
+	"{{",
+}
+
+func TestHostDataIsNeverRendered(t *testing.T) {
+	for _, data := range hostile {
+		h := NewHost("h1")
+		h.Set("secret", "s3cret", Inventory)
+		h.Set("derived", "seen {{ .out.stdout }}", PlayVars)
+		h.Set("nested", map[string]any{"a": []any{"{{ .out.stdout }}"}}, PlayVars)
+		h.SetData("out", map[string]any{"stdout": data, "lines": []any{data}}, Runtime)
+		h.SetAllData(map[string]any{"fact": data, "facts": map[string]any{"f": data}}, Facts)
+		h.Resolve()
+		want := map[string]any{
+			"derived": "seen " + data,
+			"nested":  map[string]any{"a": []any{data}},
+			"fact":    data,
+			"facts":   map[string]any{"f": data},
+		}
+		for k, w := range want {
+			if got := h.Vars()[k]; !reflect.DeepEqual(got, w) {
+				t.Errorf("%q: %s = %#v, want %#v", data, k, got, w)
+			}
+		}
+		// A later change re-renders the lazy variables: still data.
+		h.SetData("copy", h.Vars()["derived"], Runtime)
+		h.Set("again", "{{ .copy }}", PlayVars)
+		h.Resolve()
+		if got := h.Vars()["again"]; got != "seen "+data {
+			t.Errorf("%q: again = %#v", data, got)
+		}
+	}
+}
+
+func TestUnsafeIsText(t *testing.T) {
+	h := NewHost("h1")
+	h.Set("x", "rendered", Inventory)
+	h.Set("u", tmpl.Unsafe("{{ .x }}"), Inventory)
+	h.Set("m", map[string]any{"u": tmpl.Unsafe("{{ .x }}"), "t": "{{ .x }}", "l": []any{tmpl.Unsafe("{{ .x }}")}}, PlayVars)
+	h.Set("plain", map[string]any{"u": tmpl.Unsafe("no braces")}, PlayVars)
+	h.Set("uses", "{{ .u }}", PlayVars)
+	h.SetData("data", map[string]any{"u": tmpl.Unsafe("{{ .x }}")}, Runtime)
+	h.Resolve()
+	want := map[string]any{
+		"x":     "rendered",
+		"u":     "{{ .x }}",
+		"m":     map[string]any{"u": "{{ .x }}", "t": "rendered", "l": []any{"{{ .x }}"}},
+		"plain": map[string]any{"u": "no braces"},
+		"uses":  "{{ .x }}",
+		"data":  map[string]any{"u": "{{ .x }}"},
+	}
+	if got := h.Vars(); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v\nwant %#v", got, want)
+	}
+}
+
+func TestObserve(t *testing.T) {
+	h := NewHost("h1")
+	seen := map[string]any{}
+	h.Observe(func(k string, v any) { seen[k] = v })
+	h.Set("pw", "{{ .base }}-x", Inventory)
+	h.Set("base", "b", Inventory)
+	h.SetData("reg", map[string]any{"stdout": "o"}, Runtime)
+	h.Set("hostvars", map[string]any{"other": 1}, Magic)
+	h.Resolve()
+	want := map[string]any{"pw": "b-x", "base": "b", "reg": map[string]any{"stdout": "o"}}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("observed %#v, want %#v", seen, want)
+	}
+}
+
+// FuzzRenderHostData feeds arbitrary host output through register, facts,
+// a lazy variable and templates: it must come out as it went in, quickly.
+func FuzzRenderHostData(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Add("plain output\n")
+	uses := tmpl.MustParse("t", "<{{ .out.stdout }}|{{ .fact }}>")
+	f.Fuzz(func(t *testing.T, data string) {
+		start := time.Now()
+		h := NewHost("h1")
+		h.Set("secret", "s3cret-value", Inventory)
+		h.Set("derived", "{{ .out.stdout }}", PlayVars)
+		h.SetData("out", map[string]any{"stdout": data}, Runtime)
+		h.SetData("fact", data, Facts)
+		h.Resolve()
+		if got := h.Vars()["derived"]; got != data {
+			t.Fatalf("derived = %#v, want %#v", got, data)
+		}
+		got, err := uses.RenderString(h.Vars())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "<" + data + "|" + data + ">"; got != want {
+			t.Fatalf("rendered %q, want %q", got, want)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("host data took %s", d)
+		}
+	})
 }
