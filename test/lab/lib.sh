@@ -21,11 +21,11 @@ LAB_MEM_K8S=${LAB_MEM_K8S:-2G}
 LAB_VM_MEM=${LAB_VM_MEM:-1280M}
 LAB_MEM_VM_HOST=${LAB_MEM_VM_HOST:-1800M}
 MEMCG=/sys/fs/cgroup/memory/hapb-lab
-# Every host lives in a cgroup of its own, hapb-lab/NAME, in each cgroup v1
-# hierarchy of this machine: a node's kubelet and containerd then make their
-# kubepods inside the node's own subtree (libcontainer builds paths from PID
-# 1's cgroup), never in a tree another node shares, and the memory limit
-# covers the node's pods.
+# Every host lives in a memory cgroup of its own, hapb-lab/NAME. A Kubernetes
+# node has one in each cgroup v1 hierarchy of this machine: its kubelet and
+# containerd then make their kubepods inside the node's own subtree
+# (libcontainer builds paths from PID 1's cgroup), never in a tree another
+# node shares, and the memory limit covers the node's pods.
 lab_cgroup_roots() {
   local d
   for d in /sys/fs/cgroup/*/; do
