@@ -192,12 +192,14 @@ func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 		}
 		cmd.Args = []string{bin, "reset", "-f"}
 	case "token_create":
-		if sec["admin"] == "" {
+		if sec["admin"] == "" && !t.Check {
 			return nil, fmt.Errorf("kubeadm: token_create needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "token", "create", "--print-join-command"}
 	case "upload_certs":
-		if sec["admin"] == "" {
+		// In check mode an earlier task (kubeadm init) may be about to make
+		// the control plane: the plan is the command that would run.
+		if sec["admin"] == "" && !t.Check {
 			return nil, fmt.Errorf("kubeadm: upload_certs needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "init", "phase", "upload-certs", "--upload-certs"}

@@ -111,6 +111,10 @@ func TestKubeadm(t *testing.T) {
 		{name: "token no cluster", params: kubeadmParams{Action: "token_create"}, state: kubeadmState(), err: "initialised control plane"},
 		{name: "upload certs", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: withCA, changed: true, ran: "kubeadm init phase upload-certs --upload-certs --config /k.yaml",
 			data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
+		// In check mode before kubeadm init: the plan is what would run.
+		{name: "upload certs check before init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true},
+		{name: "upload certs no cluster", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: kubeadmState(), err: "initialised control plane"},
+		{name: "token check before init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true},
 		{name: "certificate key", params: kubeadmParams{Action: "certificate_key"}, data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
 		{name: "hostile bin", params: kubeadmParams{Action: "reset", KubeadmBin: "/opt/k 8s/kubeadm;x"}, state: kubeadmState("admin\nyes"), changed: true, ran: "'/opt/k 8s/kubeadm;x' reset -f"},
 	}
