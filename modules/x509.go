@@ -315,7 +315,8 @@ func x509Write(path string, data []byte, mode os.FileMode) error {
 		return fmt.Errorf("x509: %w", err)
 	}
 	defer os.Remove(f.Name())
-	if err := f.Chmod(mode); err == nil {
+	err = f.Chmod(mode)
+	if err == nil {
 		_, err = f.Write(data)
 	}
 	if cerr := f.Close(); err == nil {
