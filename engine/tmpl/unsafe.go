@@ -17,69 +17,66 @@ const UnsafeTag = "!unsafe"
 // MarkUnsafe returns v with every string in it made Unsafe, as Ansible's
 // !unsafe does for a tagged list or mapping. v is not modified.
 func MarkUnsafe(v any) any {
-	switch v := v.(type) {
-	case string:
-		return Unsafe(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = MarkUnsafe(e)
+	out, _ := mapLeaves(v, func(leaf any) (any, bool) {
+		if s, ok := leaf.(string); ok {
+			return Unsafe(s), true
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = MarkUnsafe(e)
-		}
-		return out
-	}
-	return v
+		return leaf, false
+	})
+	return out
 }
 
 // Plain returns v with every Unsafe made a plain string again, for output
 // that shows values rather than rendering them. v is not modified; a tree
 // without Unsafe values is returned as it is.
 func Plain(v any) any {
-	if !hasUnsafe(v) {
-		return v
-	}
-	switch v := v.(type) {
-	case Unsafe:
-		return string(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = Plain(e)
+	out, _ := mapLeaves(v, func(leaf any) (any, bool) {
+		if u, ok := leaf.(Unsafe); ok {
+			return string(u), true
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = Plain(e)
-		}
-		return out
-	}
-	return v
+		return leaf, false
+	})
+	return out
 }
 
-func hasUnsafe(v any) bool {
+// mapLeaves applies f to every leaf of a tree of lists and mappings, in one
+// pass. Only the lists and mappings on the way to a leaf f changed are
+// copied; the rest is shared, and an unchanged tree is v itself.
+func mapLeaves(v any, f func(any) (any, bool)) (any, bool) {
 	switch v := v.(type) {
-	case Unsafe:
-		return true
 	case []any:
-		for _, e := range v {
-			if hasUnsafe(e) {
-				return true
+		var out []any
+		for i, e := range v {
+			if e, changed := mapLeaves(e, f); changed {
+				if out == nil {
+					out = append([]any(nil), v...)
+				}
+				out[i] = e
 			}
 		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	case map[string]any:
-		for _, e := range v {
-			if hasUnsafe(e) {
-				return true
+		var out map[string]any
+		for k, e := range v {
+			if e, changed := mapLeaves(e, f); changed {
+				if out == nil {
+					out = make(map[string]any, len(v))
+					for k2, e2 := range v {
+						out[k2] = e2
+					}
+				}
+				out[k] = e
 			}
 		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	}
-	return false
+	return f(v)
 }
 
 // DecodeYAML decodes a YAML document as yaml.v3 decodes it into an any,

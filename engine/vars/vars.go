@@ -67,20 +67,33 @@ func NewHost(name string) *Host {
 // configuration: strings holding templates are compiled (once per distinct
 // string) and rendered by Resolve; tmpl.Unsafe values are kept as text.
 func (h *Host) Set(key string, v any, lvl Level) {
-	if cur, ok := h.level[key]; ok && cur > lvl {
+	if !h.claim(key, lvl) {
 		return
 	}
-	h.level[key] = lvl
 	if l := compileValue(v); l != nil {
 		h.templ[key] = l
 		h.vars[key] = l.tree
 	} else {
-		delete(h.templ, key)
-		h.vars[key] = v
-		h.observed(key, v, lvl)
+		h.store(key, v, lvl)
 	}
+}
+
+// claim takes key for level lvl unless a higher level holds it.
+func (h *Host) claim(key string, lvl Level) bool {
+	if cur, ok := h.level[key]; ok && cur > lvl {
+		return false
+	}
+	h.level[key] = lvl
 	delete(h.broken, key)
 	h.dirty = true
+	return true
+}
+
+// store makes v, a final value, key's value.
+func (h *Host) store(key string, v any, lvl Level) {
+	delete(h.templ, key)
+	h.vars[key] = v
+	h.observed(key, v, lvl)
 }
 
 // SetAll sets every key of m at level.
@@ -94,15 +107,9 @@ func (h *Host) SetAll(m map[string]any, lvl Level) {
 // registered result, facts, set_fact's rendered values. Nothing in it is
 // ever rendered, whatever it holds.
 func (h *Host) SetData(key string, v any, lvl Level) {
-	if cur, ok := h.level[key]; ok && cur > lvl {
-		return
+	if h.claim(key, lvl) {
+		h.store(key, tmpl.Plain(v), lvl)
 	}
-	h.level[key] = lvl
-	delete(h.templ, key)
-	h.vars[key] = tmpl.Plain(v)
-	h.observed(key, h.vars[key], lvl)
-	delete(h.broken, key)
-	h.dirty = true
 }
 
 // SetAllData sets every key of m at level with SetData.
