@@ -2,6 +2,11 @@
 GO      ?= go
 BIN     := bin/hapb
 PKGS    := ./...
+# Fuzz budgets are counts, not durations: with a duration, Go 1.26's fuzz
+# coordinator can fail a run that found nothing ("context deadline exceeded"
+# at the deadline, golang/go#75804), as it did in CI. Minimizing each new
+# input is bounded too: unbounded, it stalled the loader targets for seconds.
+FUZZ    := -fuzztime 10000x -fuzzminimizetime 100x
 
 .PHONY: help deps check build test lint e2e lab-up lab-down lab-status demo bench bench-lab clean
 
@@ -19,9 +24,9 @@ build: ## build bin/hapb
 
 test: ## unit tests, playbook suites and integration tests against a local sshd
 	$(GO) test -count=1 $(PKGS)
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./engine/playbook
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./engine/inventory
-	$(GO) test -run '^$$' -fuzz '^FuzzRenderHostData$$' -fuzztime 10s ./engine/vars
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' $(FUZZ) ./engine/playbook
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' $(FUZZ) ./engine/inventory
+	$(GO) test -run '^$$' -fuzz '^FuzzRenderHostData$$' $(FUZZ) -fuzztime 100000x ./engine/vars
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
