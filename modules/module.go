@@ -86,6 +86,9 @@ type Result struct {
 	Facts map[string]any
 	// Secrets are values that must never be shown (tokens, keys).
 	Secrets []string
+	// Output is text shown under the task's result line whatever the
+	// verbosity and the status (health_report's table).
+	Output string
 }
 
 // Diff is a change of content, shown by --diff as a unified diff.

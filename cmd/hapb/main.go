@@ -24,6 +24,7 @@ func main() {
 			runCommand(),
 			inventoryCommand(),
 			docCommand(),
+			probeCommand(),
 			{
 				Name:  "version",
 				Usage: "print hapb's version",

@@ -321,6 +321,10 @@ func decodeValue(src any, v reflect.Value, path string, validate bool) error {
 		switch s := src.(type) {
 		case []any:
 			items = s
+		case []string: // what a template gives for groups.NAME
+			for _, e := range s {
+				items = append(items, e)
+			}
 		case nil:
 			return nil
 		case string:

@@ -51,6 +51,8 @@ func TestDecode(t *testing.T) {
 			sample{Name: []string{"a", "b"}, State: "present"}, ""},
 		{"scalars converted as Ansible does", map[string]any{"name": []any{"x", 1}, "force": "yes", "count": "3", "ratio": 2, "maybe": "on"},
 			sample{Name: []string{"x", "1"}, State: "present", Force: true, Count: 3, Ratio: 2, Maybe: &yes}, ""},
+		{"a list a template gave (groups.NAME)", map[string]any{"name": []string{"a", "b"}},
+			sample{Name: []string{"a", "b"}, State: "present"}, ""},
 		{"nested structs", map[string]any{"name": "x", "servers": []any{map[string]any{"port": 6443}}},
 			sample{Name: []string{"x"}, State: "present", Servers: []inner{{Port: 6443}}}, ""},
 		{"custom decoder", map[string]any{"name": "x", "upper": "abc", "any": []any{1}},

@@ -53,7 +53,7 @@ type HostResult struct {
 	// result. Nil under no_log.
 	Data   map[string]any
 	NoLog  bool
-	Output string // debug's message, shown at every verbosity
+	Output string // debug's message or a module's report, shown at every verbosity
 }
 
 // Diff is a file change shown with --diff.

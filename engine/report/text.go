@@ -94,6 +94,11 @@ func (t *Text) Result(r *HostResult) {
 			line, color = "fatal: "+host+": FAILED! => "+t.payload(r, true), red
 		}
 	}
+	if r.Status == Failed && r.Output != "" {
+		// A module's report (health_report's table) matters most when
+		// it failed.
+		line += "\n" + r.Output
+	}
 	if r.Status == OK || r.Status == Changed {
 		switch {
 		case r.Output != "":

@@ -518,6 +518,9 @@ func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *
 	for _, d := range res.Diffs {
 		hr.Diffs = append(hr.Diffs, report.Diff{Path: d.Path, Before: rd.str(d.Before), After: rd.str(d.After)})
 	}
+	if res.Output != "" {
+		hr.Output = rd.str(res.Output)
+	}
 	if isDebug(t) && !res.Skipped && !res.Failed {
 		shown, _ := rd.value(res.Data).(map[string]any)
 		b, _ := json.MarshalIndent(shown, "", "    ")
