@@ -129,6 +129,8 @@ func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbo
 		errs = multierror.Append(errs, err)
 	} else if err := inv.AddPlaybookVars(filepath.Dir(pbPath)); err != nil {
 		errs = multierror.Append(errs, err)
+	} else if err := checkLimit(inv, c.String("limit")); err != nil {
+		errs = multierror.Append(errs, err)
 	}
 	pb, err := playbook.Load(pbPath, playbook.Options{})
 	if err != nil {
@@ -138,6 +140,22 @@ func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbo
 		return nil, nil, loadError(err)
 	}
 	return inv, pb, nil
+}
+
+// checkLimit refuses a --limit that leaves no host, as Ansible does ("no
+// hosts to match", exit 1): a mistyped limit must not pass as a clean run.
+func checkLimit(inv *inventory.Inventory, limit string) error {
+	if limit == "" {
+		return nil
+	}
+	names, err := inv.HostNames(limit)
+	if err != nil {
+		return fmt.Errorf("--limit: %w", err)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("--limit %q matches no host of the inventory: nothing to run", limit)
+	}
+	return nil
 }
 
 // loadError prints every load error on a line of its own.

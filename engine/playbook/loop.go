@@ -97,7 +97,7 @@ func (l *loader) loopControl(kw map[string]pair) LoopControl {
 		case "pause":
 			lc.Pause = l.seconds(e.V, e.Key)
 		case "extended":
-			l.boolean(e.V, e.Key)
+			lc.Extended = l.boolean(e.V, e.Key)
 		default:
 			l.errs.add(l.pos(e.K), "unknown loop_control keyword %q%s", e.Key,
 				didYouMean(e.Key, []string{"loop_var", "index_var", "label", "pause", "extended"}))

@@ -147,6 +147,7 @@ type LoopControl struct {
 	IndexVar string
 	Label    *tmpl.Template // nil: the item is the label
 	Pause    time.Duration
+	Extended bool // ansible_loop: index, first, last, length, previtem, …
 }
 
 // IsBlock reports whether t holds other tasks rather than running a module.

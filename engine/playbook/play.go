@@ -44,8 +44,13 @@ func (l *loader) play(n *yaml.Node, dir string) *Play {
 			p.MaxFailPercentage = &f
 		case "strategy":
 			p.Strategy = l.str(e.V, e.Key)
-			if p.Strategy != "linear" && p.Strategy != "free" {
-				l.errs.add(l.pos(e.V), "strategy must be linear or free, got %q", p.Strategy)
+			switch p.Strategy {
+			case "linear":
+			case "free":
+				// Accepting it and running linear would be a silent lie.
+				l.errs.add(l.pos(e.V), "strategy: free is not supported yet: hapb runs every play linear (each task on every host of the batch before the next); remove the keyword")
+			default:
+				l.errs.add(l.pos(e.V), "strategy must be linear, got %q", p.Strategy)
 			}
 		case "roles", "pre_tasks", "tasks", "post_tasks", "handlers":
 			entries[e.Key] = e

@@ -19,6 +19,9 @@ type roleRef struct {
 	params map[string]any
 	own    *scope            // keywords on the entry (when, tags, become, ...)
 	from   map[string]string // tasks_from, vars_from, defaults_from, handlers_from
+	// allowDuplicates: import_role/include_role's allow_duplicates, which
+	// overrides the role's meta; nil when not given.
+	allowDuplicates *bool
 }
 
 // playRoles expands a play's roles: in order, each with its dependencies
@@ -77,11 +80,18 @@ func (l *loader) importRole(a pair, s *scope, pc *playCtx, include bool) []*Task
 			ref.from[strings.TrimSuffix(e.Key, "_from")] = l.staticStr(e.V, e.Key)
 		case "vars":
 			ref.params = l.compiledMap(e.V, "vars")
-		case "public", "allow_duplicates":
-			l.boolean(e.V, e.Key)
+		case "public":
+			// hapb loads every role of a play at parse time: its vars and
+			// defaults are the play's, as import_role's are in Ansible.
+			if !l.boolean(e.V, e.Key) {
+				l.errs.add(l.pos(e.V), "%s: public: false is not supported: hapb makes a role's vars and defaults visible to the whole play, as import_role does (public: true); remove the keyword", a.Key)
+			}
+		case "allow_duplicates":
+			b := l.boolean(e.V, e.Key)
+			ref.allowDuplicates = &b
 		default:
 			l.errs.add(l.pos(e.K), "%s: unknown parameter %q%s", a.Key, e.Key, didYouMean(e.Key,
-				[]string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "vars"}))
+				[]string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "vars", "public", "allow_duplicates"}))
 		}
 	}
 	if ref.name == "" {
@@ -106,8 +116,13 @@ func (l *loader) expandRole(ref *roleRef, s *scope, pc *playCtx, once bool) []*T
 		}
 	}
 	meta := l.roleMeta(dir)
+	allow := meta.allowDuplicates
+	if ref.allowDuplicates != nil {
+		// allow_duplicates: false on an import makes it run once too.
+		allow, once = *ref.allowDuplicates, true
+	}
 	key := dir + "\x00" + canonical(ref.params) + "\x00" + fmt.Sprint(ref.from)
-	if once && pc.roleRuns[key] && !meta.allowDuplicates {
+	if once && pc.roleRuns[key] && !allow {
 		return nil
 	}
 	pc.roleRuns[key] = true

@@ -76,6 +76,9 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 		if lc.IndexVar != "" {
 			iv[lc.IndexVar] = i
 		}
+		if lc.Extended {
+			iv["ansible_loop"] = loopInfo(items, i)
+		}
 		io := &itemOutcome{label: itemLabel(lc.Label, item, iv)}
 		ok, err := allTrue(t.When, iv)
 		switch {

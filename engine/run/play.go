@@ -28,10 +28,17 @@ func (h *hostState) active() bool { return !h.failed && !h.unreach && !h.ended }
 
 // playRun is the state of one play.
 type playRun struct {
-	r     *runner
-	play  *playbook.Play
-	hosts []*hostState
-	ended bool // meta: end_play, any_errors_fatal, max_fail_percentage
+	r          *runner
+	play       *playbook.Play
+	hosts      []*hostState
+	ended      bool // meta: end_play, any_errors_fatal, max_fail_percentage
+	batchEnded bool // meta: end_batch
+	// fatal: any_errors_fatal or max_fail_percentage ended the play, and
+	// with it the playbook, as in Ansible (a rolling upgrade relies on it).
+	fatal bool
+	// rescuable counts the blocks with a rescue that the running task is
+	// in: a failure there is the rescue's to handle, not yet fatal.
+	rescuable int
 	// batch is the current serial batch, for max_fail_percentage.
 	batch []*hostState
 	// repMu serializes reporting from the hosts' goroutines.
@@ -75,7 +82,7 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 		if p.ended || ctx.Err() != nil {
 			break
 		}
-		p.batch = batch
+		p.batch, p.batchEnded = batch, false
 		batchNames := make([]string, len(batch))
 		for i, h := range batch {
 			batchNames[i] = h.name
@@ -90,7 +97,7 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 			p.gatherFacts(ctx, batch)
 		}
 		for _, section := range [][]*playbook.Task{play.PreTasks, play.Tasks, play.PostTasks} {
-			if p.ended || ctx.Err() != nil {
+			if p.stopped() || ctx.Err() != nil {
 				break
 			}
 			p.runTasks(ctx, section, batch, nil)
@@ -105,11 +112,31 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 			left++
 		}
 	}
-	if left == 0 {
+	if left == 0 || p.fatal {
 		r.opts.Reporter.Warn("NO MORE HOSTS LEFT")
 		return false, nil
 	}
 	return true, nil
+}
+
+// stopped reports whether the play, or its current batch, has ended.
+func (p *playRun) stopped() bool { return p.ended || p.batchEnded }
+
+// loopInfo is ansible_loop for item i (loop_control extended).
+func loopInfo(items []any, i int) map[string]any {
+	n := len(items)
+	m := map[string]any{
+		"allitems": items, "length": n,
+		"index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
+		"first": i == 0, "last": i == n-1,
+	}
+	if i > 0 {
+		m["previtem"] = items[i-1]
+	}
+	if i < n-1 {
+		m["nextitem"] = items[i+1]
+	}
+	return m
 }
 
 // setPlayVars layers the play's variables over the inventory's.

@@ -21,7 +21,7 @@ type scope map[*hostState]map[string]any
 func (p *playRun) runTasks(ctx context.Context, tasks []*playbook.Task, hosts []*hostState, sc scope) []*hostState {
 	var failed []*hostState
 	for _, t := range tasks {
-		if p.ended || ctx.Err() != nil {
+		if p.stopped() || ctx.Err() != nil {
 			break
 		}
 		failed = append(failed, p.runTask(ctx, t, hosts, sc)...)
@@ -73,15 +73,23 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 	if b.Include {
 		return p.runInclude(ctx, b, entered, sc)
 	}
+	if len(b.Rescue) > 0 {
+		p.rescuable++
+	}
 	failed := p.runTasks(ctx, b.Block, entered, sc)
-	if len(failed) > 0 && len(b.Rescue) > 0 {
-		for _, h := range failed {
-			h.failed = false
-			st := p.r.stats.of(h.name)
-			st.Failed--
-			st.Rescued++
+	if len(b.Rescue) > 0 {
+		p.rescuable--
+		if len(failed) > 0 {
+			for _, h := range failed {
+				h.failed = false
+				st := p.r.stats.of(h.name)
+				st.Failed--
+				st.Rescued++
+			}
+			failed = p.runTasks(ctx, b.Rescue, failed, sc)
 		}
-		failed = p.runTasks(ctx, b.Rescue, failed, sc)
+		// What the rescue did not handle counts now.
+		p.checkFailLimits(b, failed)
 	}
 	if len(b.Always) > 0 {
 		for _, h := range failed {
@@ -149,6 +157,9 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 				if b.LoopControl.IndexVar != "" {
 					m[b.LoopControl.IndexVar] = i
 				}
+				if b.LoopControl.Extended {
+					m["ansible_loop"] = loopInfo(r.items, i)
+				}
 			}
 			if err := p.renderVarsInto(m, b.Vars, h); err != nil {
 				p.failHost(h, b, err)
@@ -198,6 +209,8 @@ func (p *playRun) meta(ctx context.Context, t *playbook.Task, hosts []*hostState
 		p.flushHandlers(ctx, hosts)
 	case "end_play":
 		p.ended = true
+	case "end_batch":
+		p.batchEnded = true
 	case "end_host":
 		for _, h := range hosts {
 			v := h.vars.With(nil)
@@ -222,7 +235,7 @@ func (p *playRun) meta(ctx context.Context, t *playbook.Task, hosts []*hostState
 // each on the hosts that notified it. A handler may notify later ones.
 func (p *playRun) flushHandlers(ctx context.Context, hosts []*hostState) {
 	for _, hd := range p.play.Handlers {
-		if ctx.Err() != nil || p.ended {
+		if ctx.Err() != nil || p.stopped() {
 			return
 		}
 		var on []*hostState
@@ -341,14 +354,15 @@ func (p *playRun) throttle(t *playbook.Task, h *hostState, sc scope) int {
 	return int(n)
 }
 
-// checkFailLimits ends the play on any_errors_fatal or when the batch's
-// failures exceed max_fail_percentage.
+// checkFailLimits ends the play, and the playbook, on any_errors_fatal or
+// when the batch's failures exceed max_fail_percentage; inside a block with
+// a rescue it waits for what the rescue leaves failed.
 func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
-	if len(failed) == 0 {
+	if len(failed) == 0 || p.rescuable > 0 {
 		return
 	}
 	if p.play.AnyErrorsFatal || t.AnyErrorsFatal {
-		p.ended = true
+		p.ended, p.fatal = true, true
 		return
 	}
 	if p.play.MaxFailPercentage != nil && len(p.batch) > 0 {
@@ -359,7 +373,7 @@ func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
 			}
 		}
 		if float64(n)*100/float64(len(p.batch)) > *p.play.MaxFailPercentage {
-			p.ended = true
+			p.ended, p.fatal = true, true
 		}
 	}
 }
