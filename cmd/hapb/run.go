@@ -135,6 +135,8 @@ func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbo
 	pb, err := playbook.Load(pbPath, playbook.Options{})
 	if err != nil {
 		errs = multierror.Append(errs, err)
+	} else if err := checkStartAt(pb, c.String("start-at-task")); err != nil {
+		errs = multierror.Append(errs, err)
 	}
 	if err := errs.ErrorOrNil(); err != nil {
 		return nil, nil, loadError(err)
@@ -156,6 +158,34 @@ func checkLimit(inv *inventory.Inventory, limit string) error {
 		return fmt.Errorf("--limit %q matches no host of the inventory: nothing to run", limit)
 	}
 	return nil
+}
+
+// checkStartAt refuses a --start-at-task that names no task of the
+// playbook (Ansible says so only after running nothing): every include is
+// loaded by now, so the whole list is known.
+func checkStartAt(pb *playbook.Playbook, name string) error {
+	if name == "" {
+		return nil
+	}
+	var found func([]*playbook.Task) bool
+	found = func(ts []*playbook.Task) bool {
+		for _, t := range ts {
+			if t.IsBlock() {
+				if found(t.Block) || found(t.Rescue) || found(t.Always) {
+					return true
+				}
+			} else if run.StartsHere(name, t) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range pb.Plays {
+		if found(p.PreTasks) || found(p.Tasks) || found(p.PostTasks) {
+			return nil
+		}
+	}
+	return fmt.Errorf("--start-at-task %q names no task of the playbook (a role's task is \"ROLE : NAME\"; globs work; hapb --list-tasks lists them)", name)
 }
 
 // loadError prints every load error on a line of its own.

@@ -127,14 +127,28 @@ func TestSudoPasswordNeverShown(t *testing.T) {
 	}
 	root := Become{User: "root"}
 	var captured bytes.Buffer
+	// The process table, read until the command shows in it (sudo and ssh
+	// take their time on a loaded machine), every read kept for the search.
 	var psOut []byte
 	var wg sync.WaitGroup
+	done := make(chan struct{})
 	wg.Go(func() {
-		time.Sleep(400 * time.Millisecond)
-		psOut, _ = exec.Command("ps", "-eo", "args").Output()
+		for {
+			out, _ := exec.Command("ps", "-eo", "args").Output()
+			psOut = append(psOut, out...)
+			if bytes.Contains(out, []byte("sleep 1")) {
+				return
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	})
 	cmd := &Cmd{Script: "cat; echo; sleep 1; echo err >&2", Stdin: strings.NewReader("input"), Become: root}
 	res, err := c.Run(context.Background(), cmd)
+	close(done)
 	wg.Wait()
 	if err != nil {
 		t.Fatal(err)

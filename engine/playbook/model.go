@@ -153,10 +153,16 @@ type LoopControl struct {
 // IsBlock reports whether t holds other tasks rather than running a module.
 func (t *Task) IsBlock() bool { return t.Action == "" }
 
-// Label names the task in output: its name, or the action.
+// Label names the task in output: its name, or the action; a role's task
+// with the role's name before it.
 func (t *Task) Label() string {
-	if t.Name != "" {
-		return t.Name
+	name := t.Name
+	if name == "" {
+		name = t.Action
 	}
-	return t.Action
+	if t.Role != nil {
+		// As Ansible prints it, and as --start-at-task may name it.
+		return t.Role.Name + " : " + name
+	}
+	return name
 }

@@ -38,7 +38,7 @@ func (p *playRun) runTask(ctx context.Context, t *playbook.Task, hosts []*hostSt
 		return nil
 	}
 	if p.r.startAt != "" {
-		if ok, _ := path.Match(p.r.startAt, t.Label()); !ok && t.Label() != p.r.startAt {
+		if !StartsHere(p.r.startAt, t) {
 			return nil
 		}
 		p.r.startAt = ""
@@ -317,6 +317,20 @@ func (p *playRun) execute(ctx context.Context, t *playbook.Task, hosts []*hostSt
 	}
 	p.checkFailLimits(t, failed)
 	return failed
+}
+
+// StartsHere reports whether --start-at-task names t: its name, or its
+// label with the role's prefix ("role : name"), exactly or as a glob.
+func StartsHere(pattern string, t *playbook.Task) bool {
+	for _, name := range []string{t.Name, t.Label()} {
+		if name == "" {
+			continue
+		}
+		if ok, _ := path.Match(pattern, name); ok || name == pattern {
+			return true
+		}
+	}
+	return false
 }
 
 // taskName renders a task's name, which may hold templates, with the first
