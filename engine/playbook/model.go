@@ -66,6 +66,7 @@ type Play struct {
 	MaxFailPercentage *float64
 	AnyErrorsFatal    bool
 	Strategy          string // "linear" (default) or "free"
+	ForceHandlers     bool   // notified handlers run on a host that failed too
 	Dir               string // the playbook's directory
 }
 

@@ -11,7 +11,7 @@ import (
 var playKeywords = []string{
 	"hosts", "name", "gather_facts", "vars", "vars_files", "roles",
 	"pre_tasks", "tasks", "post_tasks", "handlers", "serial",
-	"max_fail_percentage", "strategy",
+	"max_fail_percentage", "strategy", "force_handlers",
 	// inherited onto the play's tasks
 	"become", "become_user", "environment", "tags", "any_errors_fatal",
 	"check_mode", "diff", "no_log", "ignore_errors", "ignore_unreachable",
@@ -52,6 +52,8 @@ func (l *loader) play(n *yaml.Node, dir string) *Play {
 			default:
 				l.errs.add(l.pos(e.V), "strategy must be linear, got %q", p.Strategy)
 			}
+		case "force_handlers":
+			p.ForceHandlers = l.boolean(e.V, e.Key)
 		case "roles", "pre_tasks", "tasks", "post_tasks", "handlers":
 			entries[e.Key] = e
 		case "when", "notify", "delegate_to", "delegate_facts":

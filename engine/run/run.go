@@ -48,6 +48,7 @@ type Options struct {
 	Forks         int // default 50
 	StartAtTask   string
 	Become        bool // -b: become by default
+	ForceHandlers bool // --force-handlers: as every play's force_handlers
 	BecomeUser    string
 	TaskTimeout   time.Duration // default for tasks without `timeout`
 	Verbosity     int           // -v count: the ansible_verbosity variable

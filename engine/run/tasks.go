@@ -239,7 +239,7 @@ func (p *playRun) flushHandlers(ctx context.Context, hosts []*hostState) {
 			return
 		}
 		var on []*hostState
-		for _, h := range activeOf(hosts) {
+		for _, h := range p.handlerHosts(hosts) {
 			if h.notified[hd.Name] || anyNotified(h, hd.Listen) {
 				on = append(on, h)
 			}
@@ -256,6 +256,22 @@ func (p *playRun) flushHandlers(ctx context.Context, hosts []*hostState) {
 		p.r.opts.Reporter.TaskStart(p.taskName(hd, on[0], nil), report.KindHandler)
 		p.execute(ctx, hd, on, nil)
 	}
+}
+
+// handlerHosts are the hosts whose notified handlers run: the active ones,
+// and with force_handlers (or --force-handlers) those that failed a task
+// too, so a change made before the failure is still acted on.
+func (p *playRun) handlerHosts(hosts []*hostState) []*hostState {
+	if !p.play.ForceHandlers && !p.r.opts.ForceHandlers {
+		return activeOf(hosts)
+	}
+	var out []*hostState
+	for _, h := range hosts {
+		if !h.unreach && !h.ended {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func anyNotified(h *hostState, topics []string) bool {
