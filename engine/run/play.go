@@ -78,23 +78,18 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 	for i, h := range p.hosts {
 		allNames[i] = h.name
 	}
+	for _, h := range p.hosts {
+		h.vars.Set("ansible_play_hosts_all", allNames, vars.Magic)
+	}
 	for _, batch := range p.batches() {
 		if p.ended || ctx.Err() != nil {
 			break
 		}
 		p.batch, p.batchEnded = batch, false
-		batchNames := make([]string, len(batch))
-		for i, h := range batch {
-			batchNames[i] = h.name
-		}
-		for _, h := range p.hosts {
-			h.vars.Set("ansible_play_hosts_all", allNames, vars.Magic)
-			h.vars.Set("ansible_play_batch", batchNames, vars.Magic)
-			h.vars.Set("ansible_play_hosts", batchNames, vars.Magic)
-			h.vars.Set("play_hosts", batchNames, vars.Magic)
-		}
+		p.setPlayHosts()
 		if play.GatherFacts {
 			p.gatherFacts(ctx, batch)
+			p.setPlayHosts()
 		}
 		for _, section := range [][]*playbook.Task{play.PreTasks, play.Tasks, play.PostTasks} {
 			if p.stopped() || ctx.Err() != nil {
@@ -117,6 +112,29 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 		return false, nil
 	}
 	return true, nil
+}
+
+// setPlayHosts sets the play's host lists as Ansible has them: every host
+// of the play not failed or unreachable (ansible_play_hosts), and those of
+// the current serial batch (ansible_play_batch, and the old play_hosts).
+// Called again whenever a host fails or is rescued.
+func (p *playRun) setPlayHosts() {
+	var play, batch []string
+	for _, h := range p.hosts {
+		if !h.failed && !h.unreach {
+			play = append(play, h.name)
+		}
+	}
+	for _, h := range p.batch {
+		if !h.failed && !h.unreach {
+			batch = append(batch, h.name)
+		}
+	}
+	for _, h := range p.hosts {
+		h.vars.Set("ansible_play_hosts", play, vars.Magic)
+		h.vars.Set("ansible_play_batch", batch, vars.Magic)
+		h.vars.Set("play_hosts", batch, vars.Magic)
+	}
 }
 
 // stopped reports whether the play, or its current batch, has ended.

@@ -86,6 +86,7 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 				st.Failed--
 				st.Rescued++
 			}
+			p.setPlayHosts()
 			failed = p.runTasks(ctx, b.Rescue, failed, sc)
 		}
 		// What the rescue did not handle counts now.
@@ -99,6 +100,7 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 		for _, h := range failed {
 			h.failed = true
 		}
+		p.setPlayHosts()
 	}
 	return failed
 }
@@ -199,6 +201,7 @@ func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	p.r.opts.Reporter.Result(hr)
 	p.r.stats.of(h.name).Failed++
 	h.failed = true
+	p.setPlayHosts()
 }
 
 // meta runs a meta task.
@@ -330,6 +333,9 @@ func (p *playRun) execute(ctx context.Context, t *playbook.Task, hosts []*hostSt
 		for _, h := range hosts[1:] {
 			p.share(t, h, outs[0])
 		}
+	}
+	if len(failed) > 0 {
+		p.setPlayHosts()
 	}
 	p.checkFailLimits(t, failed)
 	return failed
