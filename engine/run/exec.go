@@ -414,7 +414,12 @@ func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 		p.share(t, h, out) // rescue and always may read it
 		return true
 	case res.Failed:
+		// As Ansible counts it: ignored, and ok (changed if it changed).
 		st.Ignored++
+		st.OK++
+		if res.Changed {
+			st.Changed++
+		}
 	case res.Skipped:
 		st.Skipped++
 	default:
