@@ -410,7 +410,7 @@ func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 		return true
 	case res.Failed && !out.ignored:
 		st.Failed++
-		h.failed = true
+		h.fail(t, out.registered)
 		p.share(t, h, out) // rescue and always may read it
 		return true
 	case res.Failed:

@@ -22,6 +22,22 @@ type hostState struct {
 	unreach  bool
 	ended    bool // meta: end_host
 	notified map[string]bool
+	// failedTask and failedResult are the host's last failure, for a
+	// rescue's ansible_failed_task and ansible_failed_result.
+	failedTask   *playbook.Task
+	failedResult map[string]any
+}
+
+// noLogResult is what a no_log task's failure shows of itself.
+var noLogResult = map[string]any{"failed": true,
+	"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}
+
+// fail records that h failed t with result.
+func (h *hostState) fail(t *playbook.Task, result map[string]any) {
+	h.failed, h.failedTask, h.failedResult = true, t, result
+	if t.NoLog {
+		h.failedResult = noLogResult
+	}
 }
 
 func (h *hostState) active() bool { return !h.failed && !h.unreach && !h.ended }

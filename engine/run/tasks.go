@@ -11,6 +11,7 @@ import (
 	"github.com/hapb/hapb/engine/playbook"
 	"github.com/hapb/hapb/engine/report"
 	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/vars"
 )
 
 // scope holds per-host variables that enclosing includes add (loop items of
@@ -85,6 +86,7 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 				st := p.r.stats.of(h.name)
 				st.Failed--
 				st.Rescued++
+				setFailure(h)
 			}
 			p.setPlayHosts()
 			failed = p.runTasks(ctx, b.Rescue, failed, sc)
@@ -103,6 +105,18 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 		p.setPlayHosts()
 	}
 	return failed
+}
+
+// setFailure gives a rescue what failed: ansible_failed_task (its name and
+// action) and ansible_failed_result, the failed result, which is data.
+func setFailure(h *hostState) {
+	if h.failedTask == nil {
+		return
+	}
+	t := h.failedTask
+	h.vars.SetData("ansible_failed_task", map[string]any{"name": t.Label(), "action": t.Action}, vars.Runtime)
+	h.vars.SetData("ansible_failed_result", h.failedResult, vars.Runtime)
+	h.vars.Resolve()
 }
 
 // runInclude runs an include_tasks/include_role block: when is evaluated
@@ -200,7 +214,7 @@ func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	}
 	p.r.opts.Reporter.Result(hr)
 	p.r.stats.of(h.name).Failed++
-	h.failed = true
+	h.fail(t, map[string]any{"failed": true, "msg": hr.Msg})
 	p.setPlayHosts()
 }
 
