@@ -49,6 +49,7 @@ func runCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Aliases: []string{"T"}, Value: 10 * time.Second, Usage: "SSH connect timeout"},
 			&cli.StringFlag{Name: "host-key-checking", Value: "accept-new", Usage: "strict, accept-new or off"},
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "text or json (one event per line)"},
+			&cli.IntFlag{Name: "summary-hosts", Value: 50, Usage: "a task on more hosts prints one summary line (0: never; -v: every host)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: new(int), Usage: "more output (-v, -vv, -vvv)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output"},
 		},
@@ -212,11 +213,11 @@ func reporter(c *cli.Context, out io.Writer) report.Reporter {
 	if c.String("output") == "json" {
 		return &report.JSON{W: out}
 	}
-	color := !c.Bool("no-color") && os.Getenv("NO_COLOR") == ""
-	if f, ok := out.(*os.File); !ok || !isTerminal(f) {
-		color = false
-	}
-	return &report.Text{W: out, Color: color, Verbosity: c.Count("verbose"), ShowDiff: c.Bool("diff"), Timing: true}
+	f, ok := out.(*os.File)
+	tty := ok && isTerminal(f)
+	color := tty && !c.Bool("no-color") && os.Getenv("NO_COLOR") == ""
+	return &report.Text{W: out, Color: color, Verbosity: c.Count("verbose"), ShowDiff: c.Bool("diff"), Timing: true,
+		Summary: c.Int("summary-hosts"), Live: tty}
 }
 
 func splitTags(in []string) []string {

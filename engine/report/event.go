@@ -54,6 +54,9 @@ type HostResult struct {
 	Data   map[string]any
 	NoLog  bool
 	Output string // debug's message or a module's report, shown at every verbosity
+	// Duration is how long the task took on the host (0: unknown), for
+	// the slowest hosts of a summarised task; not part of the JSON events.
+	Duration time.Duration
 }
 
 // Diff is a file change shown with --diff.
@@ -72,6 +75,17 @@ type HostStats struct {
 	Skipped     int
 	Rescued     int
 	Ignored     int
+}
+
+// add sums o's counters into s (the recap's totals of many hosts).
+func (s *HostStats) add(o *HostStats) {
+	s.OK += o.OK
+	s.Changed += o.Changed
+	s.Unreachable += o.Unreachable
+	s.Failed += o.Failed
+	s.Skipped += o.Skipped
+	s.Rescued += o.Rescued
+	s.Ignored += o.Ignored
 }
 
 // SortStats orders stats by host name, as the recap shows them.

@@ -16,8 +16,22 @@ type Text struct {
 	Verbosity int
 	// ShowDiff prints --diff output.
 	ShowDiff bool
-	// Timing adds the elapsed time under the recap (off for golden tests).
+	// Timing adds the elapsed time under the recap and the slowest hosts
+	// to a task's summary (off for golden tests).
 	Timing bool
+	// Summary is the most hosts a task shows a line each for: a task on
+	// more prints one summary line (failures still in full), and a recap
+	// of more lists the hosts that failed, then counts the others. 0:
+	// never summarise. -v (Verbosity > 0) shows every host's line again.
+	Summary int
+	// Live redraws a progress line while a summarised task runs: for a
+	// terminal only, never for pipes and logs.
+	Live bool
+
+	now   func() time.Time // the progress line's clock; time.Now if nil
+	sum   *summary         // the running task's, if summarised
+	live  bool             // the progress line is on the screen
+	drawn time.Time        // when it was drawn last
 }
 
 const (
@@ -46,6 +60,7 @@ func banner(title string) string {
 
 // PlayStart implements Reporter.
 func (t *Text) PlayStart(name string, check bool) {
+	t.flush()
 	title := "PLAY [" + name + "]"
 	if check {
 		title = "PLAY [" + name + "] (check mode)"
@@ -55,6 +70,7 @@ func (t *Text) PlayStart(name string, check bool) {
 
 // TaskStart implements Reporter.
 func (t *Text) TaskStart(name string, kind TaskKind) {
+	t.flush()
 	word := "TASK"
 	if kind == KindHandler {
 		word = "RUNNING HANDLER"
@@ -64,6 +80,9 @@ func (t *Text) TaskStart(name string, kind TaskKind) {
 
 // Result implements Reporter.
 func (t *Text) Result(r *HostResult) {
+	if t.summarised(r) {
+		return
+	}
 	host := "[" + r.Host + "]"
 	if r.Delegate != "" && r.Delegate != r.Host {
 		host = "[" + r.Host + " -> " + r.Delegate + "]"
@@ -161,35 +180,76 @@ func (t *Text) colorDiff(d string) string {
 
 // Warn implements Reporter.
 func (t *Text) Warn(msg string) {
+	if s := t.sum; s != nil {
+		// Between tasks (NO MORE HOSTS LEFT) the task's summary comes
+		// first; within one it goes on after the warning.
+		if s.commit(); s.done >= s.hosts {
+			t.flush()
+		}
+	}
+	t.clearLive()
 	fmt.Fprintln(t.W, t.paint(purple, "[WARNING]: "+msg))
 }
 
 // Retrying implements Reporter.
 func (t *Text) Retrying(host, task string, left int) {
+	if t.sum != nil {
+		t.sum.retried++ // thousands of hosts waiting: counted, not listed
+		return
+	}
 	fmt.Fprintln(t.W, t.paint(red, fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", host, task, left)))
 }
 
-// Recap implements Reporter.
+// Recap implements Reporter. Past Summary hosts it lists the hosts that
+// failed or were unreachable, then one line of totals for those that
+// changed something and one for the others.
 func (t *Text) Recap(stats []*HostStats, elapsed time.Duration) {
+	t.flush()
 	fmt.Fprintf(t.W, "\n%s\n", banner("PLAY RECAP"))
-	for _, s := range stats {
-		color := green
-		switch {
-		case s.Failed > 0 || s.Unreachable > 0:
-			color = red
-		case s.Changed > 0:
-			color = yellow
+	if t.Summary > 0 && len(stats) > t.Summary && t.Verbosity == 0 {
+		changed, unchanged := &HostStats{}, &HostStats{}
+		var nChanged, nUnchanged int
+		for _, s := range stats {
+			switch {
+			case s.Failed > 0 || s.Unreachable > 0:
+				t.recapLine(s.Host, s)
+			case s.Changed > 0:
+				changed.add(s)
+				nChanged++
+			default:
+				unchanged.add(s)
+				nUnchanged++
+			}
 		}
-		name := fmt.Sprintf("%-26s", s.Host)
-		fmt.Fprintf(t.W, "%s : %s %s %s %s %s %s %s\n", t.paint(color, name),
-			t.count("ok", s.OK, green), t.count("changed", s.Changed, yellow),
-			t.count("unreachable", s.Unreachable, red), t.count("failed", s.Failed, red),
-			t.count("skipped", s.Skipped, cyan), t.count("rescued", s.Rescued, green),
-			t.count("ignored", s.Ignored, purple))
+		if nChanged > 0 {
+			t.recapLine(plural(nChanged, "host")+" changed", changed)
+		}
+		if nUnchanged > 0 {
+			t.recapLine(plural(nUnchanged, "host")+" unchanged", unchanged)
+		}
+	} else {
+		for _, s := range stats {
+			t.recapLine(s.Host, s)
+		}
 	}
 	if t.Timing {
 		fmt.Fprintf(t.W, "\nelapsed: %s\n", elapsed.Round(time.Millisecond))
 	}
+}
+
+func (t *Text) recapLine(name string, s *HostStats) {
+	color := green
+	switch {
+	case s.Failed > 0 || s.Unreachable > 0:
+		color = red
+	case s.Changed > 0:
+		color = yellow
+	}
+	fmt.Fprintf(t.W, "%s : %s %s %s %s %s %s %s\n", t.paint(color, fmt.Sprintf("%-26s", name)),
+		t.count("ok", s.OK, green), t.count("changed", s.Changed, yellow),
+		t.count("unreachable", s.Unreachable, red), t.count("failed", s.Failed, red),
+		t.count("skipped", s.Skipped, cyan), t.count("rescued", s.Rescued, green),
+		t.count("ignored", s.Ignored, purple))
 }
 
 func (t *Text) count(name string, n int, color string) string {

@@ -25,6 +25,7 @@ type outcome struct {
 	ignored  bool // failed under ignore_errors
 	items    []*itemOutcome
 	delegate string
+	elapsed  time.Duration // the task's time on the host, for the output's slowest hosts
 	// registered is the value `register` stores.
 	registered map[string]any
 }
@@ -39,6 +40,7 @@ type itemOutcome struct {
 // only reads shared state.
 func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, sc map[string]any) *outcome {
 	out := &outcome{}
+	defer func(start time.Time) { out.elapsed = time.Since(start) }(time.Now())
 	v, err := p.taskVars(t, h, sc)
 	if err != nil {
 		out.res = failure(t, h, err)
@@ -493,7 +495,7 @@ func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 
 func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *modules.Result, data map[string]any, noLog bool) *report.HostResult {
 	rd := p.r.redactor
-	hr := &report.HostResult{Host: h.name, NoLog: noLog}
+	hr := &report.HostResult{Host: h.name, NoLog: noLog, Duration: out.elapsed}
 	if out.delegate != h.name {
 		hr.Delegate = out.delegate
 	}

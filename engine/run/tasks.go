@@ -440,6 +440,9 @@ type printer struct {
 }
 
 func newPrinter(p *playRun, t *playbook.Task, on []*hostState, outs []*outcome) *printer {
+	if s, ok := p.r.opts.Reporter.(report.TaskSizer); ok {
+		s.TaskHosts(len(on)) // the text output summarises a task on many hosts
+	}
 	return &printer{p: p, t: t, on: on, outs: outs, fin: make([]bool, len(on))}
 }
 
