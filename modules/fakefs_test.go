@@ -1,35 +1,27 @@
 package modules
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 // fakeFS answers probes from the Fake's Files, so a plan after an apply
 // sees what the apply uploaded. Every file is a root-owned regular file in
 // an existing directory.
 func fakeFS(f *conntest.Fake) *conntest.Fake {
-	return f.OnFunc("hapb-probe", func(cmd *conn.Cmd) (*conn.Result, error) {
-		p, flags := cmd.Args[4], cmd.Args[5]
-		b, ok := f.Files[p]
-		if !ok {
-			return &conn.Result{Stdout: []byte("-\n--\n1\nabsent\n")}, nil
+	return f.OnFunc(remote.ProbeName, func(cmd *conn.Cmd) (*conn.Result, error) {
+		p, o, _ := remote.ParseProbeArgs(cmd.Args)
+		info := &remote.PathInfo{Path: p, ParentDir: true}
+		if b, ok := f.Files[p]; ok {
+			info = &remote.PathInfo{Path: p, ParentDir: true, Exists: true, Type: "file", Mode: uint32(f.Modes[p].Perm()),
+				Owner: "root", Group: "root", Size: int64(len(b)), MTime: 1700000000, Readable: true, Writable: true,
+				SHA256: sha256Hex(b), Content: b, HasContent: true}
 		}
-		mode := f.Modes[p]
-		out := fmt.Sprintf("-\n--\n1\n%x 0 0 root root %d 1700000000\n110\n", 0o100000|uint32(mode.Perm()), len(b))
-		if strings.Contains(flags, "s") {
-			out += sha256Hex(b) + "\n"
-		} else {
-			out += "-\n"
-		}
-		if strings.Contains(flags, "c") {
-			out += string(b)
-		}
-		return &conn.Result{Stdout: []byte(out)}, nil
+		return &conn.Result{Stdout: remote.FormatProbe(info, o)}, nil
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("hostname", hostnameModule{}) }
@@ -30,11 +31,9 @@ func (hostnameModule) NewParams() any { return &hostnameParams{} }
 
 var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
 
-const hostnameScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-s live; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
+var hostnameScript = remote.Script(`s live; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 if [ -e /etc/hostname ]; then s file; cat /etc/hostname; fi
-if command -v hostnamectl >/dev/null 2>&1; then s ctl; echo yes; fi
-s end`
+if command -v hostnamectl >/dev/null 2>&1; then s ctl; echo yes; fi`)
 
 func (hostnameModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	name := p.(*hostnameParams).Name
@@ -48,7 +47,7 @@ func (hostnameModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("hostname: %s", bytes.TrimSpace(res.Stderr))
 	}
-	sec := scriptSections(string(res.Stdout))
+	sec := remote.Parse(res.Stdout)
 	live, file := strings.TrimSpace(sec["live"]), strings.TrimSpace(sec["file"])
 	short, _, _ := strings.Cut(name, ".")
 	plan := &Plan{Result: Result{

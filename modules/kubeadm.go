@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("kubeadm", kubeadmModule{}) }
@@ -60,16 +61,14 @@ const (
 // kubeadmScript reports what exists of a cluster; with $2 = validate it also
 // validates the config $1 (read-only, so fine in Plan). In check mode the
 // config may not exist yet: template did not write it.
-const kubeadmScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-[ -e /etc/kubernetes/admin.conf ] && { s admin; echo yes; }
+var kubeadmScript = remote.Script(`[ -e /etc/kubernetes/admin.conf ] && { s admin; echo yes; }
 [ -e /etc/kubernetes/kubelet.conf ] && { s kubelet; echo yes; }
 [ -e /var/lib/kubelet/config.yaml ] && { s kubeletconfig; echo yes; }
 [ -n "$(ls -A /etc/kubernetes/manifests 2>/dev/null)" ] && { s manifests; echo yes; }
 [ -r /etc/kubernetes/pki/ca.crt ] && { s ca; cat /etc/kubernetes/pki/ca.crt; }
 if [ "$2" = validate ]; then
 	if [ -e "$1" ] && command -v "$3" >/dev/null; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; else s noconfig; fi
-fi
-s end`
+fi`)
 
 func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*kubeadmParams)
@@ -137,16 +136,9 @@ func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("kubeadm: reading the node's state: %s", bytes.TrimSpace(res.Stderr))
 	}
-	sec := scriptSections(string(res.Stdout))
-	if v, ok := sec["validate"]; ok {
-		v = strings.TrimSpace(v)
-		out, rc := v, ""
-		if i := strings.LastIndex(v, "rc="); i >= 0 {
-			out, rc = v[:i], v[i+3:]
-		}
-		if rc != "0" {
-			return nil, fmt.Errorf("kubeadm: %s is not valid: %s", params.Config, strings.TrimSpace(out))
-		}
+	sec := remote.Parse(res.Stdout)
+	if out, rc := sec.Status("validate"); sec.Has("validate") && rc != "0" {
+		return nil, fmt.Errorf("kubeadm: %s is not valid: %s", params.Config, out)
 	}
 	if ca, ok := sec["ca"]; ok {
 		hash, err := kubeadmCAHash([]byte(ca))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 const kubeadmInitOut = `Your Kubernetes control-plane has initialized successfully!
@@ -60,12 +61,14 @@ func TestKubeadmCAHash(t *testing.T) {
 	}
 }
 
+// kubeadmState is the state script's output; each section is "NAME\nBODY".
 func kubeadmState(sections ...string) string {
-	var b strings.Builder
+	var pairs []string
 	for _, s := range sections {
-		b.WriteString("\n@@hapb " + s + "\n")
+		name, body, _ := strings.Cut(s, "\n")
+		pairs = append(pairs, name, body+"\n")
 	}
-	return b.String() + "\n@@hapb end\n"
+	return remote.Format(pairs...)
 }
 
 func TestKubeadm(t *testing.T) {

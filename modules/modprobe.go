@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("modprobe", modprobeModule{}) }
@@ -40,15 +41,13 @@ var modprobeNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // modprobeScript reports load state, a dry run of loading, and the
 // persistence files. $1 is the name as /sys and /proc spell it (dashes as
 // underscores), $2 the name as given.
-const modprobeScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-if [ -d "/sys/module/$1" ]; then s sys; echo yes; fi
+var modprobeScript = remote.Script(`if [ -d "/sys/module/$1" ]; then s sys; echo yes; fi
 if [ -r /proc/modules ]; then s proc; grep -E "^$1 " /proc/modules; elif command -v lsmod >/dev/null 2>&1; then s proc; lsmod 2>/dev/null | grep -E "^$1 "; fi
 b="/lib/modules/$(uname -r)/modules.builtin"
 if [ -r "$b" ] && grep -Eq "/($1|$2)\.ko" "$b"; then s builtin; echo yes; fi
 if [ "$3" = dry ]; then s dry; modprobe -n -- "$2" 2>&1; echo "rc=$?"; fi
 if [ -e "/etc/modules-load.d/$2.conf" ]; then s load; cat -- "/etc/modules-load.d/$2.conf"; fi
-if [ -e "/etc/modprobe.d/$2.conf" ]; then s options; cat -- "/etc/modprobe.d/$2.conf"; fi
-s end`
+if [ -e "/etc/modprobe.d/$2.conf" ]; then s options; cat -- "/etc/modprobe.d/$2.conf"; fi`)
 
 func (modprobeModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*modprobeParams)
@@ -68,7 +67,7 @@ func (modprobeModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("modprobe: reading state of %s: %s", name, bytes.TrimSpace(res.Stderr))
 	}
-	sec := scriptSections(string(res.Stdout))
+	sec := remote.Parse(res.Stdout)
 	builtin := sec["builtin"] != ""
 	loaded := sec["sys"] != "" || strings.TrimSpace(sec["proc"]) != "" || builtin
 
@@ -80,9 +79,8 @@ func (modprobeModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	)
 	switch {
 	case params.State == "present" && !loaded:
-		out := strings.TrimSpace(sec["dry"])
-		if i := strings.LastIndex(out, "rc="); i >= 0 && out[i:] != "rc=0" {
-			return nil, fmt.Errorf("modprobe: cannot load %s: %s", name, strings.TrimSpace(out[:i]))
+		if out, rc := sec.Status("dry"); rc != "" && rc != "0" {
+			return nil, fmt.Errorf("modprobe: cannot load %s: %s", name, out)
 		}
 		steps = append(steps, append([]string{"modprobe", "--", name}, strings.Fields(params.Params)...))
 		msgs = append(msgs, "load "+name)

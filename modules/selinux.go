@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("selinux", selinuxModule{}) }
@@ -29,10 +30,8 @@ and the result says reboot_required.`
 
 func (selinuxModule) NewParams() any { return &selinuxParams{} }
 
-const selinuxScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-if [ -e "$1" ]; then s conf; cat -- "$1"; fi
-if command -v getenforce >/dev/null 2>&1; then s live; getenforce; fi
-s end`
+var selinuxScript = remote.Script(`if [ -e "$1" ]; then s conf; cat -- "$1"; fi
+if command -v getenforce >/dev/null 2>&1; then s live; getenforce; fi`)
 
 func (selinuxModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*selinuxParams)
@@ -43,7 +42,7 @@ func (selinuxModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("selinux: %s", bytes.TrimSpace(res.Stderr))
 	}
-	sec := scriptSections(string(res.Stdout))
+	sec := remote.Parse(res.Stdout)
 	conf, hasConf := sec["conf"]
 	live, hasLive := sec["live"]
 	live = strings.ToLower(strings.TrimSpace(live))

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("setup", setupModule{}) }
@@ -30,10 +31,9 @@ prefix, in the ansible_facts map. gather_facts runs this module.`
 
 func (setupModule) NewParams() any { return &setupParams{} }
 
-// setupScript prints each probe in its own section (see scriptSections), so
+// setupScript prints each probe in its own section (see package remote), so
 // one round trip gathers everything and all parsing happens in Go.
-const setupScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-s os_release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
+var setupScript = remote.Script(`s os_release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
 s debian_version; cat /etc/debian_version 2>/dev/null
 s uname; uname -r; uname -m; uname -n
 s hostname; hostname 2>/dev/null || uname -n
@@ -52,9 +52,7 @@ s systemd; test -d /run/systemd/system && echo yes
 s selinux; if command -v getenforce >/dev/null 2>&1; then getenforce; elif test -d /sys/fs/selinux; then echo Unknown; fi
 s pkg; for m in apt-get dnf yum zypper apk; do command -v $m >/dev/null 2>&1 && { echo $m; break; }; done
 s user; id -un 2>/dev/null
-s date; date -u '+%s %Y-%m-%d %H:%M:%S %Y-%m-%dT%H:%M:%SZ'; date +%Z
-s end
-`
+s date; date -u '+%s %Y-%m-%d %H:%M:%S %Y-%m-%dT%H:%M:%SZ'; date +%Z`)
 
 func (setupModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*setupParams)
@@ -65,7 +63,7 @@ func (setupModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("setup: gathering facts failed (exit %d): %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
-	facts := setupParse(scriptSections(string(res.Stdout)))
+	facts := setupParse(remote.Parse(res.Stdout))
 	facts["gather_subset"] = params.GatherSubset
 	out := map[string]any{}
 	short := map[string]any{}
@@ -290,19 +288,4 @@ func setupLines(s string) []string {
 		}
 	}
 	return out
-}
-
-// scriptSections splits the output of a script that prints
-// `printf '\n@@hapb NAME\n'` before each part and `@@hapb end` last: it
-// returns each part's exact output by name. Sections whose command printed
-// no header (a file that does not exist) are absent. hapb's read-only
-// modules use it to read several things in one round trip.
-func scriptSections(out string) map[string]string {
-	m := map[string]string{}
-	parts := strings.Split(out, "\n@@hapb ")
-	for _, p := range parts[1:] {
-		name, body, _ := strings.Cut(p, "\n")
-		m[name] = body
-	}
-	return m
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
 	"github.com/hapb/hapb/engine/params"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 const setupFixture = `
@@ -54,7 +55,7 @@ Permissive
 `
 
 func TestSetupParse(t *testing.T) {
-	f := setupParse(scriptSections(setupFixture))
+	f := setupParse(remote.Parse([]byte(setupFixture)))
 	want := map[string]any{
 		"os_family": "RedHat", "distribution": "Rocky", "distribution_version": "9.4",
 		"distribution_major_version": "9", "kernel": "5.14.0-427.el9.x86_64", "architecture": "x86_64",
@@ -186,7 +187,7 @@ func TestHostModulesDecode(t *testing.T) {
 }
 
 func TestSetupNoIproute(t *testing.T) {
-	f := setupParse(scriptSections("\n@@hapb proc_route\nIface\tDestination\tGateway \tFlags\nhost0\t00000000\t0100000A\t0003\nhost0\t0000000A\t00000000\t0001\n\n@@hapb hostname_i\n10.0.0.21 fd00::21 \n\n@@hapb end\n"))
+	f := setupParse(remote.Parse([]byte("\n@@hapb proc_route\nIface\tDestination\tGateway \tFlags\nhost0\t00000000\t0100000A\t0003\nhost0\t0000000A\t00000000\t0001\n\n@@hapb hostname_i\n10.0.0.21 fd00::21 \n\n@@hapb end\n")))
 	def := f["default_ipv4"].(map[string]any)
 	if def["gateway"] != "10.0.0.1" || def["interface"] != "host0" || def["address"] != "10.0.0.21" {
 		t.Errorf("default_ipv4 = %v", def)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() { Register("sysctl", sysctlModule{}) }
@@ -35,10 +36,8 @@ leaves the live value alone. Keys that are read-only where hapb runs (most of
 func (sysctlModule) NewParams() any { return &sysctlParams{} }
 
 // sysctlScript prints the live value, whether it is writable, and the file.
-const sysctlScript = `s() { printf '\n@@hapb %s\n' "$1"; }
-if [ -r "$1" ]; then s live; cat -- "$1"; [ -w "$1" ] && { s writable; echo yes; }; fi
-if [ -e "$2" ]; then s file; cat -- "$2"; fi
-s end`
+var sysctlScript = remote.Script(`if [ -r "$1" ]; then s live; cat -- "$1"; [ -w "$1" ] && { s writable; echo yes; }; fi
+if [ -e "$2" ]; then s file; cat -- "$2"; fi`)
 
 func (sysctlModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	params := p.(*sysctlParams)
@@ -58,7 +57,7 @@ func (sysctlModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("sysctl: reading %s: %s", key, bytes.TrimSpace(res.Stderr))
 	}
-	sec := scriptSections(string(res.Stdout))
+	sec := remote.Parse(res.Stdout)
 	before, exists := sec["file"]
 	after := sysctlEdit(before, key, params.Value, params.State == "present")
 

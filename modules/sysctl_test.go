@@ -9,6 +9,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func TestSysctlEdit(t *testing.T) {
@@ -35,18 +36,17 @@ func TestSysctlEdit(t *testing.T) {
 }
 
 func sysctlOut(live string, writable bool, file *string) string {
-	var b strings.Builder
+	var pairs []string
 	if live != "" {
-		b.WriteString("\n@@hapb live\n" + live + "\n")
+		pairs = append(pairs, "live", live+"\n")
 		if writable {
-			b.WriteString("\n@@hapb writable\nyes\n")
+			pairs = append(pairs, "writable", "yes\n")
 		}
 	}
 	if file != nil {
-		b.WriteString("\n@@hapb file\n" + *file)
+		pairs = append(pairs, "file", *file)
 	}
-	b.WriteString("\n@@hapb end\n")
-	return b.String()
+	return remote.Format(pairs...)
 }
 
 func TestSysctlPlan(t *testing.T) {

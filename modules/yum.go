@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func init() {
@@ -75,7 +76,6 @@ func (yumModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	}
 	opts := conn.QuoteArgs(yumOpts(params))
 	var b strings.Builder
-	b.WriteString("s() { printf '\\n@@hapb %s\\n' \"$1\"; }\n")
 	b.WriteString("if command -v dnf >/dev/null 2>&1; then m=dnf; elif command -v yum >/dev/null 2>&1; then m=yum; else m=; fi; s mgr; echo \"$m\"\n")
 	b.WriteString("r=\n")
 	if params.UpdateCache {
@@ -100,12 +100,11 @@ func (yumModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 		}
 		fmt.Fprintf(&b, `if [ -n "$m" ]; then s upd; "$m" -q ${r:+"$r"} %s check-update -- %s 2>&1; echo "rc=$?"; fi`+"\n", opts, conn.QuoteArgs(names))
 	}
-	b.WriteString("s end\n")
-	res, err := t.Run(ctx, &conn.Cmd{Script: b.String()})
+	res, err := t.Run(ctx, &conn.Cmd{Script: remote.Script(b.String())})
 	if err != nil {
 		return nil, err
 	}
-	sec := scriptSections(string(res.Stdout))
+	sec := remote.Parse(res.Stdout)
 	mgr := strings.TrimSpace(sec["mgr"])
 	if mgr == "" {
 		return nil, fmt.Errorf("yum: neither dnf nor yum is installed")
@@ -120,15 +119,14 @@ func (yumModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
 	}
 	updates := map[string]bool{}
 	if state == "latest" {
-		out := strings.TrimSpace(sec["upd"])
-		i := strings.LastIndex(out, "rc=")
-		if i < 0 {
+		out, rc := sec.Status("upd")
+		if rc == "" {
 			return nil, fmt.Errorf("yum: %s check-update printed no status: %q", mgr, out)
 		}
-		if rc := out[i+3:]; rc != "0" && rc != "100" {
-			return nil, fmt.Errorf("yum: %s check-update: %s", mgr, strings.TrimSpace(out[:i]))
+		if rc != "0" && rc != "100" {
+			return nil, fmt.Errorf("yum: %s check-update: %s", mgr, out)
 		}
-		for name := range yumAvailable(out[:i]) {
+		for name := range yumAvailable(out) {
 			updates[name] = true
 		}
 	}

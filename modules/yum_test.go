@@ -11,6 +11,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func TestYumVerCmp(t *testing.T) {
@@ -48,13 +49,11 @@ func TestYumSplit(t *testing.T) {
 
 // yumFakeOut is what the plan script prints: rpm -q answers per section.
 func yumFakeOut(sections map[string]string) string {
-	var b strings.Builder
-	b.WriteString("\n@@hapb mgr\ndnf\n")
+	pairs := []string{"mgr", "dnf\n"}
 	for k, v := range sections {
-		fmt.Fprintf(&b, "\n@@hapb %s\n%s", k, v)
+		pairs = append(pairs, k, v)
 	}
-	b.WriteString("\n@@hapb end\n")
-	return b.String()
+	return remote.Format(pairs...)
 }
 
 func TestYumPlan(t *testing.T) {
