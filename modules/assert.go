@@ -7,7 +7,7 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("assert", assertModule{}) }
+func init() { Define("assert", assertDoc, assertPlan, OnController) }
 
 type assertParams struct {
 	That       assertThat `yaml:"that" required:"true" doc:"conditions that must all hold (expressions, as in when)"`
@@ -40,21 +40,9 @@ func (a *assertThat) DecodeParam(v any) error {
 // ParamType names the type in `hapb doc`.
 func (a *assertThat) ParamType() string { return "list of expression" }
 
-type assertModule struct{}
+const assertDoc = "Fails unless every condition holds; use it to check prerequisites early."
 
-var (
-	_ Module = assertModule{}
-	_ Local  = assertModule{}
-)
-
-func (assertModule) Doc() string {
-	return "Fails unless every condition holds; use it to check prerequisites early."
-}
-func (assertModule) NewParams() any    { return &assertParams{} }
-func (assertModule) RunsLocally() bool { return true }
-
-func (assertModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*assertParams)
+func assertPlan(ctx context.Context, t *Task, p *assertParams) (*Plan, error) {
 	for _, e := range p.That {
 		ok, err := e.Bool(t.Vars)
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-func init() { Register("blockinfile", blockinfileModule{}) }
+func init() { Define("blockinfile", blockinfileDoc, blockinfilePlan) }
 
 type blockinfileParams struct {
 	Path         string `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
@@ -22,17 +22,9 @@ type blockinfileParams struct {
 	editParams
 }
 
-type blockinfileModule struct{}
+const blockinfileDoc = "Inserts, updates or removes a block of lines between marker lines (e.g. the hosts of the cluster in /etc/hosts)."
 
-var _ Module = blockinfileModule{}
-
-func (blockinfileModule) Doc() string {
-	return "Inserts, updates or removes a block of lines between marker lines (e.g. the hosts of the cluster in /etc/hosts)."
-}
-func (blockinfileModule) NewParams() any { return &blockinfileParams{} }
-
-func (blockinfileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*blockinfileParams)
+func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan, error) {
 	if p.InsertAfter != "" && p.InsertBefore != "" {
 		return nil, errors.New("blockinfile: give insertafter or insertbefore, not both")
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/engine/conn"
 )
 
-func init() { Register("command", commandModule{}) }
+func init() { Define("command", commandDoc, commandPlan, FreeFormArg("cmd")) }
 
 type commandParams struct {
 	Cmd                string   `yaml:"cmd" doc:"the command line, split like a shell would split it (quotes honoured, nothing expanded); the free-form argument"`
@@ -24,21 +24,9 @@ type commandParams struct {
 	ExpandArgumentVars bool     `yaml:"expand_argument_vars" doc:"accepted for compatibility; arguments are never expanded"`
 }
 
-type commandModule struct{}
+const commandDoc = "Runs a command on the host without a shell: no pipes, redirections or variable expansion (use shell for those)."
 
-var (
-	_ Module   = commandModule{}
-	_ FreeForm = commandModule{}
-)
-
-func (commandModule) Doc() string {
-	return "Runs a command on the host without a shell: no pipes, redirections or variable expansion (use shell for those)."
-}
-func (commandModule) NewParams() any        { return &commandParams{} }
-func (commandModule) FreeFormParam() string { return "cmd" }
-
-func (commandModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*commandParams)
+func commandPlan(ctx context.Context, t *Task, p *commandParams) (*Plan, error) {
 	argv := p.Argv
 	switch {
 	case p.Cmd != "" && len(argv) > 0:

@@ -12,7 +12,7 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("copy", copyModule{}) }
+func init() { Define("copy", copyDoc, copyPlan) }
 
 type copyParams struct {
 	Src     string `yaml:"src" doc:"a file on the controller; relative paths are looked up in the role's and playbook's files/"`
@@ -22,17 +22,9 @@ type copyParams struct {
 	DirMode FileMode `yaml:"directory_mode" doc:"src is a directory: the mode of the directories copied (mode is for files)"`
 }
 
-type copyModule struct{}
+const copyDoc = "Copies a file from the controller, or given content, to the host; idempotent by sha256 (result: checksum is sha256, not Ansible's sha1)."
 
-var _ Module = copyModule{}
-
-func (copyModule) Doc() string {
-	return "Copies a file from the controller, or given content, to the host; idempotent by sha256 (result: checksum is sha256, not Ansible's sha1)."
-}
-func (copyModule) NewParams() any { return &copyParams{} }
-
-func (copyModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*copyParams)
+func copyPlan(ctx context.Context, t *Task, p *copyParams) (*Plan, error) {
 	s := p.spec()
 	switch {
 	case p.Src != "" && p.Content != nil:

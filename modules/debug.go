@@ -9,7 +9,7 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("debug", debugModule{}) }
+func init() { Define("debug", debugDoc, debugPlan, OnController, ShowsData) }
 
 type debugParams struct {
 	Msg       any        `yaml:"msg" doc:"the message to show (default \"Hello world!\")"`
@@ -17,25 +17,13 @@ type debugParams struct {
 	Verbosity int        `yaml:"verbosity" doc:"show only when run with at least this many -v"`
 }
 
-type debugModule struct{}
-
-var (
-	_ Module = debugModule{}
-	_ Local  = debugModule{}
-)
-
-func (debugModule) Doc() string {
-	return "Shows a message or the value of an expression; changes nothing."
-}
-func (debugModule) NewParams() any    { return &debugParams{} }
-func (debugModule) RunsLocally() bool { return true }
+const debugDoc = "Shows a message or the value of an expression; changes nothing."
 
 // debugNotDefined is what Ansible shows for an undefined var, so debugging an
 // optional variable does not fail the play.
 const debugNotDefined = "VARIABLE IS NOT DEFINED!"
 
-func (debugModule) Plan(ctx context.Context, t *Task, ps any) (*Plan, error) {
-	p := ps.(*debugParams)
+func debugPlan(ctx context.Context, t *Task, p *debugParams) (*Plan, error) {
 	if p.Msg != nil && p.Var != nil {
 		return nil, fmt.Errorf("debug: give msg or var, not both")
 	}

@@ -2,24 +2,15 @@ package modules
 
 import "context"
 
-func init() { Register("fail", failModule{}) }
+func init() { Define("fail", failDoc, failPlan, OnController) }
 
 type failParams struct {
 	Msg string `yaml:"msg" default:"Failed as requested from task" doc:"the failure message"`
 }
 
-type failModule struct{}
+const failDoc = "Fails the task with a message (use with when)."
 
-var (
-	_ Module = failModule{}
-	_ Local  = failModule{}
-)
-
-func (failModule) Doc() string       { return "Fails the task with a message (use with when)." }
-func (failModule) NewParams() any    { return &failParams{} }
-func (failModule) RunsLocally() bool { return true }
-
-func (failModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	msg := params.(*failParams).Msg
+func failPlan(ctx context.Context, t *Task, p *failParams) (*Plan, error) {
+	msg := p.Msg
 	return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}}, nil
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-func init() { Register("fetch", fetchModule{}) }
+func init() { Define("fetch", fetchDoc, fetchPlan, ChangesNoHost) }
 
 type fetchParams struct {
 	Src           string `yaml:"src" required:"true" doc:"the file on the host"`
@@ -17,17 +17,9 @@ type fetchParams struct {
 	FailOnMissing bool   `yaml:"fail_on_missing" default:"true" doc:"fail when src does not exist"`
 }
 
-type fetchModule struct{}
+const fetchDoc = "Copies a file from the host to the controller; idempotent by sha256."
 
-var _ Module = fetchModule{}
-
-func (fetchModule) Doc() string {
-	return "Copies a file from the host to the controller; idempotent by sha256."
-}
-func (fetchModule) NewParams() any { return &fetchParams{} }
-
-func (fetchModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*fetchParams)
+func fetchPlan(ctx context.Context, t *Task, p *fetchParams) (*Plan, error) {
 	dest, err := fetchDest(p, t.Host)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/engine/conn"
 )
 
-func init() { Register("file", fileModule{}) }
+func init() { Define("file", fileDoc, planFile) }
 
 type fileParams struct {
 	Path    string      `yaml:"path" alias:"dest,name" required:"true" doc:"the path to manage"`
@@ -26,17 +26,9 @@ type fileParams struct {
 	ATime   string      `yaml:"access_time" choices:"now,preserve" doc:"state=touch: now (default) or preserve"`
 }
 
-type fileModule struct{}
+const fileDoc = "Manages a path's type (file, directory, link, hard link, absent) and its mode, owner and group."
 
-var _ Module = fileModule{}
-
-func (fileModule) Doc() string {
-	return "Manages a path's type (file, directory, link, hard link, absent) and its mode, owner and group."
-}
-func (fileModule) NewParams() any { return &fileParams{} }
-
-func (fileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*fileParams)
+func planFile(ctx context.Context, t *Task, p *fileParams) (*Plan, error) {
 	attrs := fileAttrs{Mode: p.Mode, Owner: string(p.Owner), Group: string(p.Group)}
 	if p.Mode.Preserve() {
 		return nil, fmt.Errorf("file: mode=preserve is only for copy and template")

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("health_report", healthReportModule{}) }
+func init() { Define("health_report", healthReportDoc, healthReportPlan, OnController) }
 
 // A health probe is a read-only task (usually `shell` with check_mode:
 // false) whose stdout has one line per finding, fields separated by tabs:
@@ -40,23 +40,11 @@ type HealthRow struct {
 	Status, Host, Check, Saw, Fix string
 }
 
-type healthReportModule struct{}
-
-var (
-	_ Module = healthReportModule{}
-	_ Local  = healthReportModule{}
-)
-
-func (healthReportModule) Doc() string {
-	return "Gathers the findings of read-only health probes on many hosts, and cross-host checks, into one PASS/WARN/FAIL table; fails when a row failed."
-}
-func (healthReportModule) NewParams() any    { return &healthReportParams{} }
-func (healthReportModule) RunsLocally() bool { return true }
+const healthReportDoc = "Gathers the findings of read-only health probes on many hosts, and cross-host checks, into one PASS/WARN/FAIL table; fails when a row failed."
 
 var hostResultExpr = tmpl.MustCompileExpr("hostvars[host][probe]")
 
-func (healthReportModule) Plan(ctx context.Context, t *Task, ps any) (*Plan, error) {
-	p := ps.(*healthReportParams)
+func healthReportPlan(ctx context.Context, t *Task, p *healthReportParams) (*Plan, error) {
 	var rows []HealthRow
 	reports := map[string]any{}
 	env := make(map[string]any, len(t.Vars)+3)

@@ -11,23 +11,17 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("hostname", hostnameModule{}) }
+func init() { Define("hostname", hostnameDoc, hostnamePlan) }
 
 type hostnameParams struct {
 	Name string `yaml:"name" required:"true" doc:"the host name (RFC 1123: letters, digits, dashes, dots)"`
 	Use  string `yaml:"use" choices:"systemd,debian,redhat,generic" doc:"accepted for Ansible compatibility; hostnamectl is used when present"`
 }
 
-type hostnameModule struct{}
-
-func (hostnameModule) Doc() string {
-	return `Sets the host name, live and in /etc/hostname. The state is read with
+const hostnameDoc = `Sets the host name, live and in /etc/hostname. The state is read with
 one command (hostname and /etc/hostname). It is set with hostnamectl
 set-hostname where hostnamectl exists and works; otherwise /etc/hostname is
 written and the live name set with hostname NAME.`
-}
-
-func (hostnameModule) NewParams() any { return &hostnameParams{} }
 
 var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$`)
 
@@ -35,8 +29,8 @@ var hostnameScript = remote.Script(`s live; hostname 2>/dev/null || cat /proc/sy
 if [ -e /etc/hostname ]; then s file; cat /etc/hostname; fi
 if command -v hostnamectl >/dev/null 2>&1; then s ctl; echo yes; fi`)
 
-func (hostnameModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	name := p.(*hostnameParams).Name
+func hostnamePlan(ctx context.Context, t *Task, p *hostnameParams) (*Plan, error) {
+	name := p.Name
 	if len(name) > 253 || !hostnameRE.MatchString(name) {
 		return nil, fmt.Errorf("hostname: invalid host name %q", name)
 	}

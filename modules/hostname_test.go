@@ -33,7 +33,7 @@ func TestHostname(t *testing.T) {
 			if tt.ctlFails {
 				fake.On("hostnamectl set-hostname", 1, "")
 			}
-			plan, err := hostnameModule{}.Plan(context.Background(), &Task{Conn: fake}, &hostnameParams{Name: tt.set})
+			plan, err := hostnamePlan(context.Background(), &Task{Conn: fake}, &hostnameParams{Name: tt.set})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || len(fake.Log) > 0 {
 					t.Fatalf("err = %v, want %q; log %v", err, tt.err, fake.Log)
@@ -67,7 +67,7 @@ func TestHostnameLocalPlan(t *testing.T) {
 	if err != nil || !hostnameRE.MatchString(name) {
 		t.Skip("no usable host name")
 	}
-	plan, err := hostnameModule{}.Plan(context.Background(), &Task{Conn: &conn.Local{}}, &hostnameParams{Name: name})
+	plan, err := hostnamePlan(context.Background(), &Task{Conn: &conn.Local{}}, &hostnameParams{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("include_vars", includeVarsModule{}) }
+func init() {
+	Define("include_vars", includeVarsDoc, includeVarsPlan, OnController, IncludesVars, FreeFormArg("file"))
+}
 
 type includeVarsParams struct {
 	File          string   `yaml:"file" doc:"a YAML or JSON file of variables, looked up in the role's and playbook's vars/; the free-form argument"`
@@ -25,23 +27,9 @@ type includeVarsParams struct {
 	Depth         int      `yaml:"depth" doc:"dir: how deep to recurse (0: no limit)"`
 }
 
-type includeVarsModule struct{}
+const includeVarsDoc = "Reads variables from YAML/JSON files on the controller into the host's variables. Templates in values are rendered when the file is included."
 
-var (
-	_ Module   = includeVarsModule{}
-	_ Local    = includeVarsModule{}
-	_ FreeForm = includeVarsModule{}
-)
-
-func (includeVarsModule) Doc() string {
-	return "Reads variables from YAML/JSON files on the controller into the host's variables. Templates in values are rendered when the file is included."
-}
-func (includeVarsModule) NewParams() any        { return &includeVarsParams{} }
-func (includeVarsModule) RunsLocally() bool     { return true }
-func (includeVarsModule) FreeFormParam() string { return "file" }
-
-func (includeVarsModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*includeVarsParams)
+func includeVarsPlan(ctx context.Context, t *Task, p *includeVarsParams) (*Plan, error) {
 	var files []string
 	switch {
 	case p.File != "" && p.Dir != "":

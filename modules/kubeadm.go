@@ -15,7 +15,7 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("kubeadm", kubeadmModule{}) }
+func init() { Define("kubeadm", kubeadmDoc, kubeadmPlan) }
 
 type kubeadmParams struct {
 	Action                   string   `yaml:"action" required:"true" choices:"init,join,reset,token_create,upload_certs,certificate_key,config_validate"`
@@ -31,10 +31,7 @@ type kubeadmParams struct {
 	KubeadmBin               string   `yaml:"kubeadm_bin" default:"kubeadm"`
 }
 
-type kubeadmModule struct{}
-
-func (kubeadmModule) Doc() string {
-	return `Runs kubeadm: init, join (worker, or control plane with
+const kubeadmDoc = `Runs kubeadm: init, join (worker, or control plane with
 certificate_key), reset, token_create, upload_certs, certificate_key and
 config_validate.
 
@@ -48,9 +45,6 @@ control_plane_join_command. Tokens and certificate keys are listed in the
 result's Secrets, so hapb never shows them. In check mode a given config
 is validated with kubeadm config validate and the command that would run
 is reported.`
-}
-
-func (kubeadmModule) NewParams() any { return &kubeadmParams{} }
 
 const (
 	kubeadmAdminConf   = "/etc/kubernetes/admin.conf"
@@ -70,8 +64,7 @@ if [ "$2" = validate ]; then
 	if [ -e "$1" ] && command -v "$3" >/dev/null; then s validate; "$3" config validate --config "$1" 2>&1; echo "rc=$?"; else s noconfig; fi
 fi`)
 
-func (kubeadmModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*kubeadmParams)
+func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, error) {
 	bin := params.KubeadmBin
 	var secrets []string
 	for _, s := range []string{params.Token, params.CertificateKey} {

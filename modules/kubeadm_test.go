@@ -31,7 +31,7 @@ kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef \
 func kubeadmTestCA(t *testing.T) (string, []byte) {
 	dir := t.TempDir()
 	p := &x509Params{Cert: filepath.Join(dir, "ca.crt"), CA: true, CommonName: "kubernetes", KeyType: "rsa", RSABits: 2048, RenewBefore: 30}
-	plan, err := x509Module{}.Plan(context.Background(), &Task{}, p)
+	plan, err := x509Plan(context.Background(), &Task{}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestKubeadm(t *testing.T) {
 				On("phase upload-certs", 0, "[upload-certs] Using certificate key:\nf00d\n").
 				On("certs certificate-key", 0, "f00d\n")
 			fake.Files[kubeadmCACert] = ca
-			plan, err := kubeadmModule{}.Plan(context.Background(), &Task{Conn: fake, Check: tt.check}, &tt.params)
+			plan, err := kubeadmPlan(context.Background(), &Task{Conn: fake, Check: tt.check}, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -184,7 +184,7 @@ func TestKubeadm(t *testing.T) {
 func TestKubeadmFailureRedacts(t *testing.T) {
 	fake := conntest.New().On("@@hapb", 0, kubeadmState()).On("kubeadm join", 1, "error: token s3cr3t.token rejected")
 	p := &kubeadmParams{Action: "join", APIServerEndpoint: "e:6443", Token: "s3cr3t.token", DiscoveryTokenCACertHash: "sha256:1", KubeadmBin: "kubeadm"}
-	plan, err := kubeadmModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+	plan, err := kubeadmPlan(context.Background(), &Task{Conn: fake}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,11 +201,11 @@ func TestKubeadmLocalScript(t *testing.T) {
 		t.Skip("this machine has /etc/kubernetes")
 	}
 	task := &Task{Conn: &conn.Local{}, Check: true}
-	plan, err := kubeadmModule{}.Plan(context.Background(), task, &kubeadmParams{Action: "reset", KubeadmBin: "kubeadm"})
+	plan, err := kubeadmPlan(context.Background(), task, &kubeadmParams{Action: "reset", KubeadmBin: "kubeadm"})
 	if err != nil || plan.Changed {
 		t.Fatalf("reset: %v %v", plan, err)
 	}
-	plan, err = kubeadmModule{}.Plan(context.Background(), task, &kubeadmParams{Action: "init", Config: "/nonexistent/kubeadm.yaml", KubeadmBin: "kubeadm"})
+	plan, err = kubeadmPlan(context.Background(), task, &kubeadmParams{Action: "init", Config: "/nonexistent/kubeadm.yaml", KubeadmBin: "kubeadm"})
 	if err != nil || !plan.Changed || !strings.Contains(plan.Msg, "not validated") {
 		t.Fatalf("init: %+v %v", plan, err)
 	}
@@ -216,7 +216,7 @@ func TestKubeadmLocalScript(t *testing.T) {
 func TestKubeadmValidateInCheckModeBeforeInstall(t *testing.T) {
 	fake := conntest.New().On("command -v", 1, "")
 	p := &kubeadmParams{Action: "config_validate", Config: "/etc/kubernetes/hapb/kubeadm.yaml", KubeadmBin: "kubeadm"}
-	plan, err := kubeadmModule{}.Plan(context.Background(), &Task{Conn: fake, Check: true}, p)
+	plan, err := kubeadmPlan(context.Background(), &Task{Conn: fake, Check: true}, p)
 	if err != nil || !plan.Skipped || plan.Failed {
 		t.Fatalf("plan %+v, err %v", plan, err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-func init() { Register("lineinfile", lineinfileModule{}) }
+func init() { Define("lineinfile", lineinfileDoc, lineinfilePlan) }
 
 type lineinfileParams struct {
 	Path         string  `yaml:"path" alias:"dest,destfile,name" required:"true" doc:"the file to edit"`
@@ -23,14 +23,7 @@ type lineinfileParams struct {
 	editParams
 }
 
-type lineinfileModule struct{}
-
-var _ Module = lineinfileModule{}
-
-func (lineinfileModule) Doc() string {
-	return "Ensures a line is in a file (replacing the last line that matches regexp) or that no line matches."
-}
-func (lineinfileModule) NewParams() any { return &lineinfileParams{} }
+const lineinfileDoc = "Ensures a line is in a file (replacing the last line that matches regexp) or that no line matches."
 
 // editParams are the parameters of the modules that edit a file in place
 // (lineinfile, blockinfile).
@@ -50,8 +43,7 @@ func (e *editParams) attrs() fileAttrs {
 // lineEditMax is the largest file lineinfile and blockinfile edit.
 const lineEditMax = 64 << 20
 
-func (lineinfileModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*lineinfileParams)
+func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, error) {
 	var re, ins *regexp.Regexp
 	var err error
 	switch {

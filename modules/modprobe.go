@@ -12,7 +12,7 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("modprobe", modprobeModule{}) }
+func init() { Define("modprobe", modprobeDoc, modprobePlan) }
 
 type modprobeParams struct {
 	Name       string `yaml:"name" required:"true" doc:"kernel module name"`
@@ -21,10 +21,7 @@ type modprobeParams struct {
 	Persistent string `yaml:"persistent" default:"disabled" choices:"disabled,present,absent" doc:"present writes /etc/modules-load.d/NAME.conf (and modprobe.d options); absent removes both"`
 }
 
-type modprobeModule struct{}
-
-func (modprobeModule) Doc() string {
-	return `Loads or unloads a kernel module, and optionally persists it for boot in
+const modprobeDoc = `Loads or unloads a kernel module, and optionally persists it for boot in
 /etc/modules-load.d/NAME.conf with its options in /etc/modprobe.d/NAME.conf.
 A module counts as loaded when /sys/module/NAME exists, it is listed in
 /proc/modules (or by lsmod where /proc/modules is absent), or it is built
@@ -32,9 +29,6 @@ into the kernel (modules.builtin). Before loading, Plan asks modprobe
 --dry-run, so a module that does not exist fails with modprobe's message,
 also in check mode. Options are used when the module is loaded; a module
 already loaded is not reloaded to change them.`
-}
-
-func (modprobeModule) NewParams() any { return &modprobeParams{} }
 
 var modprobeNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -49,8 +43,7 @@ if [ "$3" = dry ]; then s dry; modprobe -n -- "$2" 2>&1; echo "rc=$?"; fi
 if [ -e "/etc/modules-load.d/$2.conf" ]; then s load; cat -- "/etc/modules-load.d/$2.conf"; fi
 if [ -e "/etc/modprobe.d/$2.conf" ]; then s options; cat -- "/etc/modprobe.d/$2.conf"; fi`)
 
-func (modprobeModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*modprobeParams)
+func modprobePlan(ctx context.Context, t *Task, params *modprobeParams) (*Plan, error) {
 	name := params.Name
 	if !modprobeNameRE.MatchString(name) {
 		return nil, fmt.Errorf("modprobe: invalid module name %q", name)

@@ -47,7 +47,7 @@ func TestModprobe(t *testing.T) {
 				tt.params.Persistent = "disabled"
 			}
 			fake := conntest.New().On("@@hapb", 0, tt.out)
-			plan, err := modprobeModule{}.Plan(context.Background(), &Task{Conn: fake}, &tt.params)
+			plan, err := modprobePlan(context.Background(), &Task{Conn: fake}, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -92,7 +92,7 @@ func TestModprobe(t *testing.T) {
 func TestModprobeLoadFails(t *testing.T) {
 	fake := conntest.New().On("@@hapb", 0, "\n@@hapb dry\nrc=0\n@@hapb end\n").
 		On("modprobe -- dummy", 1, "")
-	plan, err := modprobeModule{}.Plan(context.Background(), &Task{Conn: fake}, &modprobeParams{Name: "dummy", State: "present", Persistent: "disabled"})
+	plan, err := modprobePlan(context.Background(), &Task{Conn: fake}, &modprobeParams{Name: "dummy", State: "present", Persistent: "disabled"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,12 +104,12 @@ func TestModprobeLoadFails(t *testing.T) {
 func TestModprobeLocal(t *testing.T) {
 	task := &Task{Conn: &conn.Local{}}
 	if _, err := os.Stat("/sys/module/tcp_cubic"); err == nil {
-		plan, err := modprobeModule{}.Plan(context.Background(), task, &modprobeParams{Name: "tcp_cubic", State: "present", Persistent: "disabled"})
+		plan, err := modprobePlan(context.Background(), task, &modprobeParams{Name: "tcp_cubic", State: "present", Persistent: "disabled"})
 		if err != nil || plan.Changed {
 			t.Errorf("tcp_cubic: changed=%v err=%v", plan != nil && plan.Changed, err)
 		}
 	}
-	_, err := modprobeModule{}.Plan(context.Background(), task, &modprobeParams{Name: "hapb_no_such_module", State: "present", Persistent: "disabled"})
+	_, err := modprobePlan(context.Background(), task, &modprobeParams{Name: "hapb_no_such_module", State: "present", Persistent: "disabled"})
 	if err == nil || !strings.Contains(err.Error(), "cannot load hapb_no_such_module") {
 		t.Errorf("err = %v", err)
 	}

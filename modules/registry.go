@@ -38,3 +38,14 @@ func Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Gatherer is the module gather_facts runs, the one defined with
+// GathersFacts, and its name.
+func Gatherer() (string, Module, bool) {
+	for _, n := range Names() {
+		if m := registry[n]; Has(m, GathersFacts) {
+			return n, m, true
+		}
+	}
+	return "", nil, false
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("selinux", selinuxModule{}) }
+func init() { Define("selinux", selinuxDoc, selinuxPlan) }
 
 type selinuxParams struct {
 	State      string `yaml:"state" required:"true" choices:"disabled,permissive,enforcing"`
@@ -18,23 +18,16 @@ type selinuxParams struct {
 	ConfigFile string `yaml:"configfile" alias:"conf,file" default:"/etc/selinux/config"`
 }
 
-type selinuxModule struct{}
-
-func (selinuxModule) Doc() string {
-	return `Sets the SELinux mode in its config file and, where SELinux is running,
+const selinuxDoc = `Sets the SELinux mode in its config file and, where SELinux is running,
 the live mode with setenforce. A host without SELinux (no config file and no
 getenforce) is fine with state=disabled and fails for the other states.
 Disabling is only complete after a reboot: the live mode becomes permissive
 and the result says reboot_required.`
-}
-
-func (selinuxModule) NewParams() any { return &selinuxParams{} }
 
 var selinuxScript = remote.Script(`if [ -e "$1" ]; then s conf; cat -- "$1"; fi
 if command -v getenforce >/dev/null 2>&1; then s live; getenforce; fi`)
 
-func (selinuxModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*selinuxParams)
+func selinuxPlan(ctx context.Context, t *Task, params *selinuxParams) (*Plan, error) {
 	res, err := t.Run(ctx, &conn.Cmd{Script: "sh -c " + conn.Quote(selinuxScript) + " selinux " + conn.Quote(params.ConfigFile)})
 	if err != nil {
 		return nil, err

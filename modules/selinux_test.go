@@ -43,7 +43,7 @@ func TestSelinux(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := conntest.New().On("@@hapb", 0, tt.out)
 			p := &selinuxParams{State: tt.state, ConfigFile: "/etc/selinux/config"}
-			plan, err := selinuxModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+			plan, err := selinuxPlan(context.Background(), &Task{Conn: fake}, p)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v", err)
@@ -74,7 +74,7 @@ func TestSelinux(t *testing.T) {
 
 func TestSelinuxQuotesConfigFile(t *testing.T) {
 	fake := conntest.New()
-	selinuxModule{}.Plan(context.Background(), &Task{Conn: fake}, &selinuxParams{State: "disabled", ConfigFile: "/tmp/x;rm -rf /"})
+	selinuxPlan(context.Background(), &Task{Conn: fake}, &selinuxParams{State: "disabled", ConfigFile: "/tmp/x;rm -rf /"})
 	if !strings.Contains(fake.Log[0], `selinux '/tmp/x;rm -rf /'`) {
 		t.Errorf("not quoted: %s", fake.Log[0])
 	}
@@ -86,13 +86,13 @@ func TestSelinuxLocal(t *testing.T) {
 	}
 	task := &Task{Conn: &conn.Local{}}
 	p := &selinuxParams{State: "disabled", ConfigFile: filepath.Join(t.TempDir(), "config")}
-	plan, err := selinuxModule{}.Plan(context.Background(), task, p)
+	plan, err := selinuxPlan(context.Background(), task, p)
 	if err != nil || plan.Changed {
 		t.Fatalf("no SELinux, disabled: %+v %v", plan, err)
 	}
 	os.WriteFile(p.ConfigFile, []byte("SELINUX=enforcing\nSELINUXTYPE=targeted\n"), 0o644)
 	p.State = "permissive"
-	plan, err = selinuxModule{}.Plan(context.Background(), task, p)
+	plan, err = selinuxPlan(context.Background(), task, p)
 	if err != nil || !plan.Changed {
 		t.Fatalf("config only: %+v %v", plan, err)
 	}

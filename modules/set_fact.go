@@ -5,26 +5,15 @@ import (
 	"errors"
 )
 
-func init() { Register("set_fact", setFactModule{}) }
+func init() { Define("set_fact", setFactDoc, setFactPlan, OnController) }
 
-type setFactModule struct{}
-
-var (
-	_ Module = setFactModule{}
-	_ Local  = setFactModule{}
-)
-
-func (setFactModule) Doc() string {
-	return "Sets host variables (facts) from its arguments: every key becomes a variable; cacheable is accepted and ignored."
-}
+const setFactDoc = "Sets host variables (facts) from its arguments: every key becomes a variable; cacheable is accepted and ignored."
 
 // NewParams returns *map[string]any: set_fact takes free keys, which the
 // loader passes through rendered, without a params struct.
-func (setFactModule) NewParams() any    { return &map[string]any{} }
-func (setFactModule) RunsLocally() bool { return true }
 
-func (setFactModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	m := *params.(*map[string]any)
+func setFactPlan(ctx context.Context, t *Task, p *map[string]any) (*Plan, error) {
+	m := *p
 	facts := make(map[string]any, len(m))
 	for k, v := range m {
 		if k == "cacheable" {

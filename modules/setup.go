@@ -12,24 +12,18 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("setup", setupModule{}) }
+func init() { Define("setup", setupDoc, setupPlan, GathersFacts, ChangesNoHost) }
 
 type setupParams struct {
 	GatherSubset []string `yaml:"gather_subset" default:"all" doc:"accepted for Ansible compatibility; hapb always gathers its small fact set"`
 	Filter       []string `yaml:"filter" doc:"shell-style patterns on fact names (ansible_*); only matching facts are returned"`
 }
 
-type setupModule struct{}
-
-func (setupModule) Doc() string {
-	return `Gathers facts about the host with one POSIX sh script (no Python on
+const setupDoc = `Gathers facts about the host with one POSIX sh script (no Python on
 the target): OS family and distribution, kernel, architecture, host names,
 default IPv4 route and addresses, memory, CPUs, service manager, SELinux and
 time. Facts are set both as top-level ansible_* variables and, without the
 prefix, in the ansible_facts map. gather_facts runs this module.`
-}
-
-func (setupModule) NewParams() any { return &setupParams{} }
 
 // setupScript prints each probe in its own section (see package remote), so
 // one round trip gathers everything and all parsing happens in Go.
@@ -54,8 +48,7 @@ s pkg; for m in apt-get dnf yum zypper apk; do command -v $m >/dev/null 2>&1 && 
 s user; id -un 2>/dev/null
 s date; date -u '+%s %Y-%m-%d %H:%M:%S %Y-%m-%dT%H:%M:%SZ'; date +%Z`)
 
-func (setupModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*setupParams)
+func setupPlan(ctx context.Context, t *Task, params *setupParams) (*Plan, error) {
 	res, err := t.Run(ctx, &conn.Cmd{Script: setupScript})
 	if err != nil {
 		return nil, err

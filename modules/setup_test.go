@@ -82,7 +82,7 @@ func TestSetupParse(t *testing.T) {
 func TestSetupFilter(t *testing.T) {
 	fake := conntest.New().On("@@hapb", 0, setupFixture)
 	p := &setupParams{Filter: []string{"ansible_os_*"}}
-	plan, err := setupModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+	plan, err := setupPlan(context.Background(), &Task{Conn: fake}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestSetupFilter(t *testing.T) {
 }
 
 func TestSetupLocal(t *testing.T) {
-	plan, err := setupModule{}.Plan(context.Background(), &Task{Conn: &conn.Local{}}, &setupParams{})
+	plan, err := setupPlan(context.Background(), &Task{Conn: &conn.Local{}}, &setupParams{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/hapb/hapb/engine/conn"
 )
 
-func init() { Register("shell", shellModule{}) }
+func init() { Define("shell", shellDoc, shellPlan, FreeFormArg("cmd")) }
 
 type shellParams struct {
 	Cmd             string `yaml:"cmd" doc:"the shell script; the free-form argument"`
@@ -20,21 +20,9 @@ type shellParams struct {
 	Executable      string `yaml:"executable" doc:"the shell to run the script with, as EXECUTABLE -c SCRIPT (default: sh)"`
 }
 
-type shellModule struct{}
+const shellDoc = "Runs a shell script on the host (pipes, redirections and expansion work); prefer command when no shell is needed."
 
-var (
-	_ Module   = shellModule{}
-	_ FreeForm = shellModule{}
-)
-
-func (shellModule) Doc() string {
-	return "Runs a shell script on the host (pipes, redirections and expansion work); prefer command when no shell is needed."
-}
-func (shellModule) NewParams() any        { return &shellParams{} }
-func (shellModule) FreeFormParam() string { return "cmd" }
-
-func (shellModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*shellParams)
+func shellPlan(ctx context.Context, t *Task, p *shellParams) (*Plan, error) {
 	if p.Cmd == "" {
 		return nil, errors.New("shell: no script given")
 	}

@@ -7,23 +7,15 @@ import (
 	"io/fs"
 )
 
-func init() { Register("slurp", slurpModule{}) }
+func init() { Define("slurp", slurpDoc, slurpPlan, ChangesNoHost) }
 
 type slurpParams struct {
 	Src string `yaml:"src" alias:"path" required:"true" doc:"the file to read"`
 }
 
-type slurpModule struct{}
+const slurpDoc = "Reads a file from the host (result: content, base64-encoded; decode with b64decode)."
 
-var _ Module = slurpModule{}
-
-func (slurpModule) Doc() string {
-	return "Reads a file from the host (result: content, base64-encoded; decode with b64decode)."
-}
-func (slurpModule) NewParams() any { return &slurpParams{} }
-
-func (slurpModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*slurpParams)
+func slurpPlan(ctx context.Context, t *Task, p *slurpParams) (*Plan, error) {
 	b, err := t.Conn.ReadFile(ctx, p.Src, t.Become)
 	if errors.Is(err, fs.ErrNotExist) {
 		msg := "file not found: " + p.Src

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-func init() { Register("stat", statModule{}) }
+func init() { Define("stat", statDoc, statPlan, ChangesNoHost) }
 
 type statParams struct {
 	Path        string `yaml:"path" alias:"dest,name" required:"true" doc:"the path to look at"`
@@ -17,17 +17,9 @@ type statParams struct {
 	GetMD5      bool   `yaml:"get_md5" doc:"accepted for compatibility; ignored"`
 }
 
-type statModule struct{}
+const statDoc = "Describes a path (result: stat.exists, isdir, isreg, islnk, mode, uid, gid, pw_name, gr_name, size, mtime, lnk_target, checksum). checksum is sha256, not Ansible's sha1."
 
-var _ Module = statModule{}
-
-func (statModule) Doc() string {
-	return "Describes a path (result: stat.exists, isdir, isreg, islnk, mode, uid, gid, pw_name, gr_name, size, mtime, lnk_target, checksum). checksum is sha256, not Ansible's sha1."
-}
-func (statModule) NewParams() any { return &statParams{} }
-
-func (statModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*statParams)
+func statPlan(ctx context.Context, t *Task, p *statParams) (*Plan, error) {
 	info, err := probePath(ctx, t, p.Path, probeOpts{Follow: p.Follow, Checksum: p.GetChecksum})
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/modules/remote"
 )
 
-func init() { Register("sysctl", sysctlModule{}) }
+func init() { Define("sysctl", sysctlDoc, sysctlPlan) }
 
 type sysctlParams struct {
 	Name         string `yaml:"name" alias:"key" required:"true" doc:"the kernel parameter, dotted (net.ipv4.ip_forward) or slashed"`
@@ -22,25 +22,18 @@ type sysctlParams struct {
 	IgnoreErrors bool   `yaml:"ignoreerrors" doc:"a key that is unknown or read-only (containers) is not an error"`
 }
 
-type sysctlModule struct{}
-
-func (sysctlModule) Doc() string {
-	return `Sets a kernel parameter: a KEY=VALUE line in sysctl_file (other
+const sysctlDoc = `Sets a kernel parameter: a KEY=VALUE line in sysctl_file (other
 lines of the key are removed) and, with reload or sysctl_set, the live value
 (read from /proc/sys, set with sysctl -w only when it differs). Values are
 compared with whitespace normalised. state=absent removes the key's lines and
 leaves the live value alone. Keys that are read-only where hapb runs (most of
 /proc/sys in a container) fail unless ignoreerrors is set.`
-}
-
-func (sysctlModule) NewParams() any { return &sysctlParams{} }
 
 // sysctlScript prints the live value, whether it is writable, and the file.
 var sysctlScript = remote.Script(`if [ -r "$1" ]; then s live; cat -- "$1"; [ -w "$1" ] && { s writable; echo yes; }; fi
 if [ -e "$2" ]; then s file; cat -- "$2"; fi`)
 
-func (sysctlModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*sysctlParams)
+func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, error) {
 	key := strings.TrimSpace(params.Name)
 	// A leading "-" would make sysctl -w take the key for an option.
 	if key == "" || key[0] == '-' || strings.Contains(key, "..") || strings.ContainsAny(key, " \t\n=") {

@@ -80,7 +80,7 @@ func TestSysctlPlan(t *testing.T) {
 			}
 			tt.params.SysctlFile = "/etc/sysctl.d/95-k8s.conf"
 			fake := conntest.New().On("@@hapb", 0, tt.out)
-			plan, err := sysctlModule{}.Plan(context.Background(), &Task{Conn: fake}, &tt.params)
+			plan, err := sysctlPlan(context.Background(), &Task{Conn: fake}, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -115,7 +115,7 @@ func TestSysctlLocalFile(t *testing.T) {
 	task := &Task{Conn: &conn.Local{}}
 	p := &sysctlParams{Name: "vm.swappiness", Value: "0", State: "present", SysctlFile: file}
 	for i, wantChanged := range []bool{true, false} {
-		plan, err := sysctlModule{}.Plan(context.Background(), task, p)
+		plan, err := sysctlPlan(context.Background(), task, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,9 @@ import (
 )
 
 func init() {
-	for _, name := range []string{"systemd", "systemd_service", "service"} {
-		Register(name, systemdModule{})
-	}
+	m := Define("systemd", systemdDoc, systemdPlan)
+	Register("systemd_service", m)
+	Register("service", m)
 }
 
 type systemdParams struct {
@@ -24,24 +24,17 @@ type systemdParams struct {
 	NoBlock      bool   `yaml:"no_block" doc:"do not wait for start/stop jobs to finish"`
 }
 
-type systemdModule struct{}
-
-func (systemdModule) Doc() string {
-	return `Manages a systemd unit: state (started, stopped, restarted, reloaded),
+const systemdDoc = `Manages a systemd unit: state (started, stopped, restarted, reloaded),
 enabled, masked, and daemon_reload. The unit's state is read with one
 systemctl show call. restarted and reloaded always report a change, as in
 Ansible; in check mode they report it without doing it. daemon_reload
 changes when systemd says a unit file changed (NeedDaemonReload), when the
 unit is not loaded yet, or when no unit is named. An unknown unit fails.`
-}
-
-func (systemdModule) NewParams() any { return &systemdParams{} }
 
 // systemdProps are the properties Plan reads.
 const systemdProps = "Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload"
 
-func (systemdModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*systemdParams)
+func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, error) {
 	if params.Name == "" {
 		if !params.DaemonReload {
 			return nil, fmt.Errorf("systemd: name is required unless daemon_reload is set")

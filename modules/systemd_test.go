@@ -47,7 +47,7 @@ func TestSystemd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := conntest.New().On("systemctl show", 0, tt.show)
-			plan, err := systemdModule{}.Plan(context.Background(), &Task{Conn: fake}, &tt.params)
+			plan, err := systemdPlan(context.Background(), &Task{Conn: fake}, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -81,7 +81,7 @@ func TestSystemd(t *testing.T) {
 func TestSystemdUnloadedUnit(t *testing.T) {
 	fake := conntest.New().On("systemctl show", 0, systemdState("not-found", "inactive", ""))
 	p := &systemdParams{Name: "etcd", DaemonReload: true, State: "started"}
-	plan, err := systemdModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+	plan, err := systemdPlan(context.Background(), &Task{Conn: fake}, p)
 	if err != nil || !plan.Changed {
 		t.Fatalf("plan = %v, %v", plan, err)
 	}
@@ -92,7 +92,7 @@ func TestSystemdUnloadedUnit(t *testing.T) {
 		fake.On("systemctl show", 0, systemdState("loaded", "inactive", "enabled"))
 		return &conn.Result{}, nil
 	})
-	plan, _ = systemdModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+	plan, _ = systemdPlan(context.Background(), &Task{Conn: fake}, p)
 	if err := plan.Apply(context.Background(), &plan.Result); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestSystemdUnloadedUnit(t *testing.T) {
 
 func TestSystemdDaemonReloadOnly(t *testing.T) {
 	fake := conntest.New()
-	plan, err := systemdModule{}.Plan(context.Background(), &Task{Conn: fake}, &systemdParams{DaemonReload: true})
+	plan, err := systemdPlan(context.Background(), &Task{Conn: fake}, &systemdParams{DaemonReload: true})
 	if err != nil || !plan.Changed || len(fake.Log) != 0 {
 		t.Fatalf("plan = %v, %v, log %v", plan, err, fake.Log)
 	}
@@ -118,11 +118,11 @@ func TestSystemdDaemonReloadOnly(t *testing.T) {
 func TestSystemdMissingUnitInCheckMode(t *testing.T) {
 	fake := conntest.New().On("systemctl show", 0, systemdState("not-found", "inactive", ""))
 	p := systemdParams{Name: "containerd", State: "restarted"}
-	plan, err := systemdModule{}.Plan(context.Background(), &Task{Conn: fake, Check: true}, &p)
+	plan, err := systemdPlan(context.Background(), &Task{Conn: fake, Check: true}, &p)
 	if err != nil || !plan.Changed || !strings.Contains(plan.Msg, "does not exist yet: would be restarted") {
 		t.Fatalf("check mode: plan %+v, err %v", plan, err)
 	}
-	if _, err := (systemdModule{}).Plan(context.Background(), &Task{Conn: fake}, &p); err == nil {
+	if _, err := systemdPlan(context.Background(), &Task{Conn: fake}, &p); err == nil {
 		t.Fatal("outside check mode a missing unit must fail")
 	}
 }

@@ -12,24 +12,16 @@ import (
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
-func init() { Register("template", templateModule{}) }
+func init() { Define("template", templateDoc, templatePlan) }
 
 type templateParams struct {
 	Src string `yaml:"src" required:"true" doc:"the template on the controller; relative paths are looked up in the role's and playbook's templates/"`
 	writeParams
 }
 
-type templateModule struct{}
+const templateDoc = "Renders a Go text/template file over the task's variables and writes it to the host, like copy (ansible_managed, template_path and template_host are defined)."
 
-var _ Module = templateModule{}
-
-func (templateModule) Doc() string {
-	return "Renders a Go text/template file over the task's variables and writes it to the host, like copy (ansible_managed, template_path and template_host are defined)."
-}
-func (templateModule) NewParams() any { return &templateParams{} }
-
-func (templateModule) Plan(ctx context.Context, t *Task, params any) (*Plan, error) {
-	p := params.(*templateParams)
+func templatePlan(ctx context.Context, t *Task, p *templateParams) (*Plan, error) {
 	local, err := t.FindFile("templates", p.Src)
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)

@@ -10,7 +10,7 @@ import (
 	"github.com/hapb/hapb/engine/conn"
 )
 
-func init() { Register("wait_for", waitForModule{}) }
+func init() { Define("wait_for", waitForDoc, waitForPlan, ChangesNoHost) }
 
 type waitForParams struct {
 	Host           string `yaml:"host" default:"127.0.0.1" doc:"host to connect to, as seen from the target"`
@@ -25,10 +25,7 @@ type waitForParams struct {
 	Msg            string `yaml:"msg" doc:"the failure message on timeout"`
 }
 
-type waitForModule struct{}
-
-func (waitForModule) Doc() string {
-	return `Waits, on the target, for a TCP port to accept connections (or to stop
+const waitForDoc = `Waits, on the target, for a TCP port to accept connections (or to stop
 accepting them) or for a file to appear (optionally containing
 search_regex) or disappear. With neither port nor path it just sleeps for
 timeout seconds. It never changes anything and fails with msg on timeout.
@@ -37,9 +34,6 @@ The check is one POSIX sh loop. A port is probed with bash's /dev/tcp under
 coreutils timeout when bash exists (Debian's /bin/sh is dash, which has no
 /dev/tcp, so bash is called explicitly), else with nc -z -w; a host with
 neither fails clearly.`
-}
-
-func (waitForModule) NewParams() any { return &waitForParams{} }
 
 // waitForScript's arguments: host port path state regex timeout delay sleep
 // connect_timeout. Exit 0: condition met; 1: timed out; 3: cannot probe.
@@ -89,8 +83,7 @@ while :; do
 	sleep "$nap"
 done`
 
-func (waitForModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*waitForParams)
+func waitForPlan(ctx context.Context, t *Task, params *waitForParams) (*Plan, error) {
 	if params.Port < 0 || params.Port > 65535 {
 		return nil, fmt.Errorf("wait_for: port %d out of range", params.Port)
 	}

@@ -73,7 +73,7 @@ func TestWaitForLocal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			plan, err := waitForModule{}.Plan(context.Background(), &Task{Conn: &conn.Local{}}, waitForDefaults(tt.params))
+			plan, err := waitForPlan(context.Background(), &Task{Conn: &conn.Local{}}, waitForDefaults(tt.params))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +103,7 @@ func TestWaitForNoProbeTool(t *testing.T) {
 		os.Symlink(p, filepath.Join(bin, tool))
 	}
 	task := &Task{Conn: &conn.Local{}, Env: map[string]string{"PATH": bin}}
-	_, err := waitForModule{}.Plan(context.Background(), task, waitForDefaults(waitForParams{Port: 1, Timeout: 1}))
+	_, err := waitForPlan(context.Background(), task, waitForDefaults(waitForParams{Port: 1, Timeout: 1}))
 	if err == nil || !strings.Contains(err.Error(), "neither bash nor nc") {
 		t.Errorf("err = %v", err)
 	}
@@ -112,7 +112,7 @@ func TestWaitForNoProbeTool(t *testing.T) {
 func TestWaitForArgs(t *testing.T) {
 	fake := conntest.New().On("wait_for", 1, "elapsed=7\n")
 	p := waitForDefaults(waitForParams{Host: "10.0.0.1;reboot", Port: 6443, Timeout: 7, Msg: "apiserver down"})
-	plan, err := waitForModule{}.Plan(context.Background(), &Task{Conn: fake}, p)
+	plan, err := waitForPlan(context.Background(), &Task{Conn: fake}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestWaitForArgs(t *testing.T) {
 		t.Errorf("args not quoted: %s", fake.Log[0])
 	}
 	for _, bad := range []waitForParams{{Port: 70000}, {Port: 1, Path: "/x"}} {
-		if _, err := (waitForModule{}).Plan(context.Background(), &Task{Conn: fake}, waitForDefaults(bad)); err == nil {
+		if _, err := waitForPlan(context.Background(), &Task{Conn: fake}, waitForDefaults(bad)); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -152,13 +152,13 @@ func TestWaitForDrained(t *testing.T) {
 	server := <-accepted
 	p := waitForDefaults(waitForParams{Port: ln.Addr().(*net.TCPAddr).Port, State: "drained", Timeout: 1})
 	task := &Task{Conn: &conn.Local{}}
-	if plan, err := (waitForModule{}).Plan(context.Background(), task, p); err != nil || !plan.Failed {
+	if plan, err := waitForPlan(context.Background(), task, p); err != nil || !plan.Failed {
 		t.Fatalf("with a connection: %v %v", plan, err)
 	}
 	client.Close()
 	server.Close()
 	p.Timeout = 5 // the kernel may take a moment to leave ESTABLISHED
-	if plan, err := (waitForModule{}).Plan(context.Background(), task, p); err != nil || plan.Failed {
+	if plan, err := waitForPlan(context.Background(), task, p); err != nil || plan.Failed {
 		t.Fatalf("drained: %+v %v", plan, err)
 	}
 }

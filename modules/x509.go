@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-func init() { Register("x509", x509Module{}) }
+func init() { Define("x509", x509Doc, x509Plan, OnController) }
 
 type x509Params struct {
 	Cert         string   `yaml:"cert" alias:"path" required:"true" doc:"certificate file on the controller (PEM)"`
@@ -44,10 +44,7 @@ type x509Params struct {
 	RenewBefore  int      `yaml:"renew_before" default:"30" doc:"reissue when the certificate expires within this many days"`
 }
 
-type x509Module struct{}
-
-func (x509Module) Doc() string {
-	return `Makes a CA or a certificate signed by one, with crypto/x509, on the
+const x509Doc = `Makes a CA or a certificate signed by one, with crypto/x509, on the
 CONTROLLER's filesystem (the module never contacts the host; distribute
 the files with copy). The usual flow for etcd: one task makes the CA in a
 directory such as {{ playbook_dir }}/../.pki/etcd (run_once), then a task
@@ -62,10 +59,6 @@ reissued, reusing the existing key when it is of the declared type. Keys
 are written 0600, certificates 0644, each atomically; new directories
 0700. Relative paths are relative to hapb's working directory, so prefer
 {{ playbook_dir }}-based paths. Check mode writes nothing.`
-}
-
-func (x509Module) NewParams() any    { return &x509Params{} }
-func (x509Module) RunsLocally() bool { return true }
 
 var x509Usages = map[string]x509.ExtKeyUsage{"server_auth": x509.ExtKeyUsageServerAuth, "client_auth": x509.ExtKeyUsageClientAuth}
 
@@ -84,8 +77,7 @@ type x509State struct {
 	usages  []x509.ExtKeyUsage
 }
 
-func (x509Module) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*x509Params)
+func x509Plan(ctx context.Context, t *Task, params *x509Params) (*Plan, error) {
 	x509Defaults(params)
 	st, err := x509Inspect(params)
 	if err != nil && t.Check && errors.Is(err, fs.ErrNotExist) && !params.CA {

@@ -18,7 +18,7 @@ func x509Run(t *testing.T, p x509Params, check bool) *Result {
 	if p.RenewBefore == 0 {
 		p.RenewBefore = 30
 	}
-	plan, err := x509Module{}.Plan(context.Background(), &Task{}, &p)
+	plan, err := x509Plan(context.Background(), &Task{}, &p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestX509Errors(t *testing.T) {
 		{x509Params{Cert: dir + "/a.crt", CommonName: "a", CA: true, Usages: []string{"code_signing"}}, "unknown usage"},
 	}
 	for _, tt := range tests {
-		_, err := x509Module{}.Plan(context.Background(), &Task{}, &tt.p)
+		_, err := x509Plan(context.Background(), &Task{}, &tt.p)
 		if err == nil || !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("%+v: err = %v, want %q", tt.p, err, tt.err)
 		}
@@ -153,7 +153,7 @@ func TestX509ConcurrentCA(t *testing.T) {
 	var plans []*Plan
 	for range 4 {
 		q := p
-		plan, err := x509Module{}.Plan(context.Background(), &Task{}, &q)
+		plan, err := x509Plan(context.Background(), &Task{}, &q)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,8 +12,7 @@ import (
 )
 
 func init() {
-	Register("yum", yumModule{})
-	Register("dnf", yumModule{})
+	Register("dnf", Define("yum", yumDoc, yumPlan))
 }
 
 type yumParams struct {
@@ -30,18 +29,12 @@ type yumParams struct {
 	ReleaseVer      string   `yaml:"releasever" doc:"$releasever for repositories, needed with an empty installroot"`
 }
 
-type yumModule struct{}
-
-func (yumModule) Doc() string {
-	return `Installs, upgrades and removes RPM packages with dnf (or yum where dnf is
+const yumDoc = `Installs, upgrades and removes RPM packages with dnf (or yum where dnf is
 missing). One remote command reads the state: rpm -q for each package and,
 for state=latest, check-update for pending updates, so check mode is
 truthful. A pinned NAME-VERSION is honoured: another installed version is a
 change, and going down needs allow_downgrade (else the task fails). Results:
 changes (installed, updated, downgraded, removed) and results (dnf output).`
-}
-
-func (yumModule) NewParams() any { return &yumParams{} }
 
 const yumQueryFormat = `%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\n`
 
@@ -52,8 +45,7 @@ type yumPkg struct {
 	installed           []string // EVRs of the name, "E:V-R"
 }
 
-func (yumModule) Plan(ctx context.Context, t *Task, p any) (*Plan, error) {
-	params := p.(*yumParams)
+func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 	state := map[string]string{"installed": "present", "removed": "absent"}[params.State]
 	if state == "" {
 		state = params.State

@@ -96,7 +96,7 @@ func TestYumPlan(t *testing.T) {
 				tt.params.State = "present"
 			}
 			fake := conntest.New().On("@@hapb", 0, yumFakeOut(tt.out))
-			plan, err := yumModule{}.Plan(context.Background(), &Task{Conn: fake}, &tt.params)
+			plan, err := yumPlan(context.Background(), &Task{Conn: fake}, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -130,7 +130,7 @@ func TestYumPlan(t *testing.T) {
 
 func TestYumPlanQuotes(t *testing.T) {
 	fake := conntest.New()
-	yumModule{}.Plan(context.Background(), &Task{Conn: fake}, &yumParams{Name: []string{"a;rm -rf /", "b'c-1.0"}, State: "latest"})
+	yumPlan(context.Background(), &Task{Conn: fake}, &yumParams{Name: []string{"a;rm -rf /", "b'c-1.0"}, State: "latest"})
 	for _, want := range []string{"-- 'a;rm -rf /'", `-- 'b'\''c-1.0'`, `-- 'b'\''c'`} {
 		if !strings.Contains(fake.Log[0], want) {
 			t.Errorf("plan script lacks %q:\n%s", want, fake.Log[0])
@@ -217,7 +217,7 @@ func TestYumReal(t *testing.T) {
 			ReleaseVer: "1", EnableRepo: []string{"hapbtest"}}
 		// One plan per step: it must leave the host alone (check mode),
 		// then its Apply makes the change.
-		plan, err := yumModule{}.Plan(context.Background(), task, p)
+		plan, err := yumPlan(context.Background(), task, p)
 		if s.err != "" {
 			if err == nil || !strings.Contains(err.Error(), s.err) {
 				t.Fatalf("%s: err = %v, want %q", s.name, err, s.err)

@@ -221,9 +221,9 @@ func serialSize(spec any, total int) int {
 // gatherFacts runs the setup module on the batch, as Ansible's implicit
 // "Gathering Facts" task.
 func (p *playRun) gatherFacts(ctx context.Context, batch []*hostState) {
-	setup, ok := modules.Lookup("setup")
+	name, setup, ok := modules.Gatherer()
 	if !ok {
-		p.r.opts.Reporter.Warn("no setup module: facts not gathered")
+		p.r.opts.Reporter.Warn("no module gathers facts: facts not gathered")
 		return
 	}
 	pr := setup.NewParams()
@@ -231,7 +231,7 @@ func (p *playRun) gatherFacts(ctx context.Context, batch []*hostState) {
 		p.r.opts.Reporter.Warn("setup: " + err.Error())
 		return
 	}
-	t := &playbook.Task{Pos: p.play.Pos, Name: "Gathering Facts", Action: "setup",
+	t := &playbook.Task{Pos: p.play.Pos, Name: "Gathering Facts", Action: name,
 		Module: setup, Params: pr, Tags: []string{"always"}}
 	p.runTask(ctx, t, batch, nil)
 }
