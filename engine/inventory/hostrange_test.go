@@ -45,10 +45,11 @@ func TestResolvePlain(t *testing.T) {
 		{"yes", true}, {"Off", false}, {"y", "y"}, {"true", true}, {"~", nil}, {"", nil},
 		{"0755", 493}, {"0x1f", 31}, {"0b11", 3}, {"1_000", 1000}, {"1:20", 80}, {"09", "09"},
 		{"1.5", 1.5}, {"1e3", "1e3"}, {"1.0e+3", 1000.0}, {"1.", 1.0}, {".5", 0.5}, {"-2", -2},
-		{"0o17", "0o17"}, {"2024-01-02", "2024-01-02"}, {"10.0.0.1", "10.0.0.1"}, {".inf", ".inf"},
+		{"0o17", "0o17"}, {"2024-01-02", "2024-01-02"}, {"10.0.0.1", "10.0.0.1"},
+		{"2001-12-14 21:59:43.10 -5", "2001-12-14T21:59:43.100000-05:00"},
 	}
 	for _, tt := range tests {
-		if got := resolvePlain(tt.in); !reflect.DeepEqual(got, tt.want) {
+		if got, _ := resolvePlain(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("resolvePlain(%q) = %#v, want %#v", tt.in, got, tt.want)
 		}
 	}

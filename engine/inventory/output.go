@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -94,7 +95,7 @@ func marshalIndent(v any) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "    ")
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(pyFloats(v)); err != nil {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
@@ -183,4 +184,33 @@ func (inv *Inventory) groupVars(g *group) map[string]any {
 		out["ansible_group_priority"] = g.priority
 	}
 	return publicVars(out)
+}
+
+// pyFloats gives infinities and NaN (YAML's .inf and .nan) the spelling of
+// Python's json.dumps, which encoding/json refuses to write.
+func pyFloats(v any) any {
+	switch v := v.(type) {
+	case float64:
+		switch {
+		case math.IsNaN(v):
+			return json.RawMessage("NaN")
+		case math.IsInf(v, 1):
+			return json.RawMessage("Infinity")
+		case math.IsInf(v, -1):
+			return json.RawMessage("-Infinity")
+		}
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = pyFloats(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = pyFloats(e)
+		}
+		return out
+	}
+	return v
 }

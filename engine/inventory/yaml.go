@@ -5,6 +5,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/yaml11"
 )
 
 // looksLikeYAMLInventory decides, for a file without extension, whether
@@ -67,7 +69,7 @@ func deref(n *yaml.Node) *yaml.Node {
 }
 
 func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) == 0 && resolvePlain(n.Value) == nil && n.Tag != "!!str")
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) == 0 && nullText(n.Value) && n.Tag != "!!str")
 }
 
 // group handles one group definition and returns the group, or nil.
@@ -191,3 +193,8 @@ func (inv *Inventory) warnf(format string, args ...any) {
 
 // Warnings returns what Ansible would have warned about while loading.
 func (inv *Inventory) Warnings() []string { return append([]string(nil), inv.warnings...) }
+
+func nullText(s string) bool {
+	v, err := yaml11.Plain(s)
+	return v == nil && err == nil
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,54 +11,22 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/yaml11"
 	"github.com/hapb/hapb/engine/yamllimit"
 )
 
-// Ansible reads YAML with PyYAML, which implements YAML 1.1: "yes" and "on"
-// are booleans, "0755" is octal, "1e3" is a string. yaml.v3 implements YAML
-// 1.2, so plain scalars are resolved here with PyYAML's rules.
-var (
-	yaml11Bool = map[string]bool{
-		"yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true, "on": true, "On": true, "ON": true,
-		"no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false, "off": false, "Off": false, "OFF": false,
-	}
-	yaml11Int   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	yaml11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-)
-
-// resolvePlain types an untagged, unquoted YAML scalar as PyYAML does.
-func resolvePlain(s string) any {
-	switch s {
-	case "", "~", "null", "Null", "NULL":
-		return nil
-	}
-	if b, ok := yaml11Bool[s]; ok {
-		return b
-	}
-	if yaml11Float.MatchString(s) {
-		if f, ok := yaml11ParseFloat(s); ok {
-			return f
+// resolvePlain types an untagged, unquoted YAML scalar as PyYAML does (see
+// yaml11); a timestamp becomes its isoformat(), as ansible-inventory prints
+// PyYAML's datetime.
+func resolvePlain(s string) (any, error) {
+	v, err := yaml11.Plain(s)
+	if str, ok := v.(string); ok && err == nil {
+		if m := yaml11.TimestampRE.FindStringSubmatch(str); m != nil {
+			return isoTimestamp(m), nil
 		}
 	}
-	if yaml11Int.MatchString(s) {
-		if n, ok := yaml11ParseInt(s); ok {
-			return n
-		}
-		if f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64); err == nil {
-			return f // beyond int64; Python's ints are unbounded
-		}
-	}
-	if m := yaml11Timestamp.FindStringSubmatch(s); m != nil {
-		return isoTimestamp(m)
-	}
-	return s
+	return v, err
 }
-
-// yaml11Timestamp is PyYAML's timestamp; such values reach ansible-inventory's
-// JSON as Python's isoformat(), and so they are kept here.
-var yaml11Timestamp = regexp.MustCompile(`^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})` +
-	`(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?` +
-	`(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$`)
 
 func isoTimestamp(m []string) string {
 	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
@@ -83,70 +50,6 @@ func isoTimestamp(m []string) string {
 		out += fmt.Sprintf("%s%02d:%02d", m[9], num(m[10]), num(m[11]))
 	}
 	return out
-}
-
-func splitSign(s string) (string, int) {
-	s = strings.ReplaceAll(s, "_", "")
-	switch {
-	case strings.HasPrefix(s, "-"):
-		return s[1:], -1
-	case strings.HasPrefix(s, "+"):
-		return s[1:], 1
-	}
-	return s, 1
-}
-
-func yaml11ParseInt(s string) (int, bool) {
-	s, sign := splitSign(s)
-	var n int64
-	var err error
-	switch {
-	case s == "0":
-		return 0, true
-	case strings.HasPrefix(s, "0b"):
-		n, err = strconv.ParseInt(s[2:], 2, 64)
-	case strings.HasPrefix(s, "0x"):
-		n, err = strconv.ParseInt(s[2:], 16, 64)
-	case strings.HasPrefix(s, "0"):
-		n, err = strconv.ParseInt(s[1:], 8, 64)
-	case strings.Contains(s, ":"):
-		for _, part := range strings.Split(s, ":") {
-			d, perr := strconv.ParseInt(part, 10, 64)
-			if perr != nil {
-				return 0, false
-			}
-			n = n*60 + d
-		}
-	default:
-		n, err = strconv.ParseInt(s, 10, 64)
-	}
-	if err != nil {
-		return 0, false
-	}
-	return sign * int(n), true
-}
-
-func yaml11ParseFloat(s string) (any, bool) {
-	s, sign := splitSign(strings.ToLower(s))
-	switch {
-	case s == ".inf", s == ".nan":
-		return nil, false // JSON cannot carry them; keep the text
-	case strings.Contains(s, ":"):
-		var f float64
-		for _, part := range strings.Split(s, ":") {
-			d, err := strconv.ParseFloat(part, 64)
-			if err != nil {
-				return nil, false
-			}
-			f = f*60 + d
-		}
-		return float64(sign) * f, true
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) {
-		return nil, false
-	}
-	return float64(sign) * f, true
 }
 
 // parseYAMLDoc decodes a single YAML document into a node tree; an empty
@@ -298,31 +201,17 @@ func mapKey(path string, k *yaml.Node) (string, error) {
 }
 
 func scalarValue(path string, n *yaml.Node) (any, error) {
-	if n.Style&yaml.TaggedStyle == 0 {
-		if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-			return n.Value, nil
-		}
-		return resolvePlain(n.Value), nil
+	var v any
+	var err error
+	if n.Style&(yaml.TaggedStyle|yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		v, err = resolvePlain(n.Value)
+	} else {
+		v, err = yaml11.Scalar(n)
 	}
-	switch n.Tag {
-	case "!!int":
-		if v, ok := yaml11ParseInt(n.Value); ok {
-			return v, nil
-		}
-	case "!!float":
-		if v, ok := yaml11ParseFloat(n.Value); ok {
-			return v, nil
-		}
-	case "!!bool":
-		if v, ok := yaml11Bool[n.Value]; ok {
-			return v, nil
-		}
-	case "!!null":
-		return nil, nil
-	default: // !!str, Ansible's !unsafe, and the rest: the text
-		return n.Value, nil
+	if err != nil {
+		return nil, errorf(path, n.Line, n.Column, "%v", err)
 	}
-	return nil, errorf(path, n.Line, n.Column, "cannot read %q as %s", n.Value, n.Tag)
+	return v, nil
 }
 
 func kindName(n *yaml.Node) string {
@@ -337,5 +226,6 @@ func kindName(n *yaml.Node) string {
 	case yaml.AliasNode:
 		return kindName(n.Alias)
 	}
-	return fmt.Sprintf("%T", resolvePlain(n.Value))
+	v, _ := yaml11.Plain(n.Value)
+	return fmt.Sprintf("%T", v)
 }

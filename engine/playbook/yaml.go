@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/yaml11"
 )
 
 // parseFile reads and parses a YAML file once; later calls return the same
@@ -240,13 +241,17 @@ func (l *loader) tree(n *yaml.Node, leaf func(*yaml.Node) any) any {
 	return leaf(n)
 }
 
-// scalar decodes a scalar as yaml.Unmarshal would; timestamps stay text.
+// scalar types a scalar as Ansible's PyYAML does (YAML 1.1: yes and on are
+// booleans, 1:20 is 80); timestamps stay text.
 func (l *loader) scalar(n *yaml.Node) any {
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return n.Value
+	if n.Kind != yaml.ScalarNode { // a list or mapping tagged !unsafe, whole
+		untagged := *n
+		untagged.Tag = ""
+		return l.tree(&untagged, l.scalar)
 	}
-	if _, isTime := v.(time.Time); isTime {
+	v, err := yaml11.Scalar(n)
+	if err != nil {
+		l.errs.add(l.pos(n), "%v", err)
 		return n.Value
 	}
 	return v

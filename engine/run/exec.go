@@ -160,6 +160,9 @@ func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (m
 		}
 	}
 	for k, v := range t.Vars {
+		if !h.vars.OverridableByTask(k) {
+			continue // include_vars, set_fact and register win over task vars
+		}
 		rv, err := tmpl.Render(v, base)
 		if err != nil {
 			return nil, fmt.Errorf("vars: %s: %w", k, err)
@@ -449,8 +452,11 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 	}
 	if len(out.res.Facts) > 0 && !out.res.Failed {
 		lvl := vars.Runtime
-		if t.Action == "setup" || strings.HasSuffix(t.Action, ".setup") {
+		switch {
+		case t.Action == "setup" || strings.HasSuffix(t.Action, ".setup"):
 			lvl = vars.Facts
+		case t.Action == "include_vars" || strings.HasSuffix(t.Action, ".include_vars"):
+			lvl = vars.IncludeVars // below set_fact and register, as in Ansible
 		}
 		to := h.vars
 		if other, ok := p.r.hosts[out.delegate]; ok && t.DelegateFacts {

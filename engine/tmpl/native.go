@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"text/template/parse"
 )
@@ -309,6 +311,14 @@ func toJSONText(v any) (string, error) {
 	if isMissing(v) {
 		return "", errUndefinedValue
 	}
+	// A float keeps its point through the JSON round trip (1.0 stays a
+	// float, as in Python); only what holds a float is copied.
+	v, _ = mapLeaves(v, func(leaf any) (any, bool) {
+		if f, ok := leaf.(float64); ok && f == math.Trunc(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e16 {
+			return json.Number(strconv.FormatFloat(f, 'f', 1, 64)), true
+		}
+		return leaf, false
+	})
 	b, err := json.Marshal(v)
 	return string(b), err
 }

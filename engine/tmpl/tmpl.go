@@ -20,6 +20,7 @@ package tmpl
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,13 +131,37 @@ func ToString(v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
+		return PyFloat(v)
 	case int64, uint64, int32, float32:
 		return fmt.Sprint(v)
 	}
 	s, err := toJSONText(v)
 	if err != nil {
 		return fmt.Sprint(v)
+	}
+	return s
+}
+
+// PyFloat writes a float as Python's repr does, which is how Ansible renders
+// one: 1.0 stays "1.0" (a float is never shown as an int), 1e16 and 1e-05
+// take an exponent, infinities and NaN are inf, -inf and nan.
+func PyFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
 	}
 	return s
 }

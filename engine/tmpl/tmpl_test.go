@@ -2,6 +2,7 @@ package tmpl
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -248,5 +249,29 @@ func TestRefs(t *testing.T) {
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Refs(%q) = %v, want %v", tt.src, got, tt.want)
 		}
+	}
+}
+
+// TestPyFloat: floats render as Python's repr, as Ansible renders them.
+func TestPyFloat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{1, "1.0"}, {-2, "-2.0"}, {1.5, "1.5"}, {1e6, "1000000.0"}, {1e16, "1e+16"}, {1.5e-5, "1.5e-05"},
+		{0.0001, "0.0001"}, {math.Inf(1), "inf"}, {math.Inf(-1), "-inf"}, {math.NaN(), "nan"},
+	}
+	for _, tt := range tests {
+		if got := PyFloat(tt.in); got != tt.want {
+			t.Errorf("PyFloat(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for v, want := range map[any]string{1.0: "1.0", 3: "3"} {
+		if got := ToString(v); got != want {
+			t.Errorf("ToString(%#v) = %q, want %q", v, got, want)
+		}
+	}
+	if got := ToString([]any{1.0, 2}); got != "[1.0,2]" {
+		t.Errorf("ToString([1.0, 2]) = %q", got)
 	}
 }

@@ -1,6 +1,10 @@
 package tmpl
 
-import "gopkg.in/yaml.v3"
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/yaml11"
+)
 
 // Unsafe is text that is data, never a template: a value tagged !unsafe in
 // an inventory or vars file. Compile keeps it as it is, and Render turns it
@@ -80,8 +84,9 @@ func mapLeaves(v any, f func(any) (any, bool)) (any, bool) {
 }
 
 // DecodeYAML decodes a YAML document as yaml.v3 decodes it into an any,
-// except that what is tagged !unsafe becomes Unsafe (see MarkUnsafe).
-// yaml.v3 alone would accept the tag and drop it.
+// except that scalars are typed as PyYAML types them (see yaml11: yes is
+// true, 1:20 is 80) and what is tagged !unsafe becomes Unsafe (see
+// MarkUnsafe). yaml.v3 alone would accept the tag and drop it.
 func DecodeYAML(b []byte) (any, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(b, &n); err != nil {
@@ -115,6 +120,11 @@ func markTagged(n *yaml.Node, v any) any {
 		return MarkUnsafe(v)
 	}
 	switch n.Kind {
+	case yaml.ScalarNode:
+		// PyYAML's typing (YAML 1.1), as Ansible reads these files.
+		if y, err := yaml11.Scalar(n); err == nil {
+			return y
+		}
 	case yaml.SequenceNode:
 		s, ok := v.([]any)
 		if !ok || len(s) != len(n.Content) {

@@ -37,9 +37,12 @@ const (
 	PlayVars
 	VarsFiles
 	RoleVars
-	Runtime // set_fact, register, include_vars
-	Extra   // --extra-vars
-	Magic   // inventory_hostname, hostvars, groups, ...: never overridden
+	// Block and task vars (levels 16 and 17) are no level of their own:
+	// they are an overlay of the task (see With and OverridableByTask).
+	IncludeVars // include_vars (18)
+	Runtime     // set_fact, register (19)
+	Extra       // --extra-vars
+	Magic       // inventory_hostname, hostvars, groups, ...: never overridden
 )
 
 // Host is one host's variables. It is not safe for concurrent writes; the
@@ -216,6 +219,11 @@ func (h *Host) With(overlay map[string]any) map[string]any {
 	}
 	return m
 }
+
+// OverridableByTask reports whether a block's or task's vars may override
+// key: in Ansible they are levels 16 and 17, below include_vars, set_fact
+// and register (18, 19), which therefore keep their value in the task.
+func (h *Host) OverridableByTask(key string) bool { return h.level[key] < IncludeVars }
 
 // Undefined turns an undefined-variable error about a broken variable into
 // one that says why it is undefined.

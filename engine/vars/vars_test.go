@@ -179,3 +179,25 @@ func FuzzRenderHostData(f *testing.F) {
 		}
 	})
 }
+
+// TestOverridableByTask: block and task vars (levels 16, 17) lose to
+// include_vars, set_fact and register (18, 19), as in Ansible.
+func TestOverridableByTask(t *testing.T) {
+	h := NewHost("h")
+	h.Set("play", 1, PlayVars)
+	h.Set("role", 1, RoleVars)
+	h.SetData("inc", 1, IncludeVars)
+	h.SetData("fact", 1, Runtime)
+	h.Set("extra", 1, Extra)
+	for key, want := range map[string]bool{"play": true, "role": true, "unset": true, "inc": false, "fact": false, "extra": false} {
+		if got := h.OverridableByTask(key); got != want {
+			t.Errorf("OverridableByTask(%s) = %v, want %v", key, got, want)
+		}
+	}
+	// include_vars after a set_fact leaves the set_fact's value.
+	h.SetData("both", "set_fact", Runtime)
+	h.SetData("both", "include_vars", IncludeVars)
+	if got := h.Vars()["both"]; got != "set_fact" {
+		t.Errorf("both = %v, want set_fact", got)
+	}
+}
