@@ -52,6 +52,7 @@ type Task struct {
 	Conn   conn.Conn
 	Become conn.Become // privilege escalation for this task; pass it to Conn
 	Host   string      // inventory_hostname
+	Pos    string      // the task's file:line:col, for its errors
 	// Vars are all the variables visible to the task, by precedence.
 	// Read-only.
 	Vars  map[string]any

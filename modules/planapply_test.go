@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,8 +16,9 @@ import (
 	"github.com/hapb/hapb/engine/params"
 )
 
-// planApply runs a module as the executor does: decode, Plan, and Apply only
-// when the plan changes something and the task is not in check mode.
+// planApply runs a module as the executor does: decode, then Execute. A
+// module's verdict (a failed result) comes back as the result, other
+// failures as the error.
 func planApply(t *testing.T, name string, task *Task, args map[string]any) (*Result, error) {
 	t.Helper()
 	m, ok := Lookup(name)
@@ -29,20 +31,27 @@ func planApply(t *testing.T, name string, task *Task, args map[string]any) (*Res
 	} else if err := params.Decode(args, p); err != nil {
 		t.Fatalf("%s: decode %v: %v", name, args, err)
 	}
-	ctx := context.Background()
-	plan, err := m.Plan(ctx, task, p)
-	if err != nil {
-		return nil, err
+	res, err := Execute(context.Background(), guarded{m, t, name}, task, p)
+	var e *Error
+	if errors.As(err, &e) && e.Verdict {
+		return &res, nil
 	}
-	if plan.Apply != nil && !plan.Changed {
-		t.Fatalf("%s: plan has Apply but says unchanged", name)
+	return &res, err
+}
+
+// guarded checks a module's plans: an Apply is only for a change.
+type guarded struct {
+	Module
+	t    *testing.T
+	name string
+}
+
+func (g guarded) Plan(ctx context.Context, task *Task, p any) (*Plan, error) {
+	plan, err := g.Module.Plan(ctx, task, p)
+	if plan != nil && plan.Apply != nil && !plan.Changed {
+		g.t.Fatalf("%s: plan has Apply but says unchanged", g.name)
 	}
-	if plan.Changed && plan.Apply != nil && !task.Check {
-		if err := plan.Apply(ctx, &plan.Result); err != nil {
-			return &plan.Result, err
-		}
-	}
-	return &plan.Result, nil
+	return plan, err
 }
 
 // mustPlanApply is planApply that fails the test on an error.

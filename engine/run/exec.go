@@ -3,7 +3,6 @@ package run
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -320,24 +319,7 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 		ctx, cancel = context.WithTimeout(ctx, mt.Timeout)
 		defer cancel()
 	}
-	plan, err := t.Module.Plan(ctx, mt, pr)
-	if err == nil && plan.Changed && !plan.Failed && plan.Apply != nil && !mt.Check {
-		err = plan.Apply(ctx, &plan.Result)
-	}
-	if err != nil {
-		if errors.Is(err, conn.ErrUnreachable) {
-			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
-		}
-		if ctx.Err() == context.DeadlineExceeded {
-			err = fmt.Errorf("task timed out after %s: %w", mt.Timeout, err)
-		}
-		res := failure(t, h, err)
-		if plan != nil {
-			res.Data = plan.Data
-		}
-		return res, false
-	}
-	return plan.Result, false
+	return p.execModule(ctx, t, h, mt, pr)
 }
 
 // delegate returns the host a task's module runs on, and its variables.
@@ -451,13 +433,7 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 		h.vars.SetData(t.Register, out.registered, vars.Runtime)
 	}
 	if len(out.res.Facts) > 0 && !out.res.Failed {
-		lvl := vars.Runtime
-		switch {
-		case t.Action == "setup" || strings.HasSuffix(t.Action, ".setup"):
-			lvl = vars.Facts
-		case t.Action == "include_vars" || strings.HasSuffix(t.Action, ".include_vars"):
-			lvl = vars.IncludeVars // below set_fact and register, as in Ansible
-		}
+		lvl := factsLevel(t)
 		to := h.vars
 		if other, ok := p.r.hosts[out.delegate]; ok && t.DelegateFacts {
 			to = other // delegate_facts: the facts are the delegate's
@@ -520,7 +496,7 @@ func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *
 	}
 	hr.Msg = rd.str(res.Msg)
 	hr.Data, _ = rd.value(data).(map[string]any)
-	if isDebug(t) && len(res.Data) == 1 && res.Data["msg"] == nil {
+	if showsData(t) && len(res.Data) == 1 && res.Data["msg"] == nil {
 		// debug var= says "name: value": a secret-named field's value is
 		// masked there as it is in the data, whatever its length.
 		for k, v := range res.Data {
@@ -537,16 +513,12 @@ func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *
 	if res.Output != "" {
 		hr.Output = rd.str(res.Output)
 	}
-	if isDebug(t) && !res.Skipped && !res.Failed {
+	if showsData(t) && !res.Skipped && !res.Failed {
 		shown, _ := rd.value(res.Data).(map[string]any)
 		b, _ := json.MarshalIndent(shown, "", "    ")
 		hr.Output = string(b)
 	}
 	return hr
-}
-
-func isDebug(t *playbook.Task) bool {
-	return t.Action == "debug" || strings.HasSuffix(t.Action, ".debug")
 }
 
 // resultMap is a result as `register` stores it.
@@ -564,10 +536,6 @@ func resultMap(res *modules.Result) map[string]any {
 		m["msg"] = res.Msg
 	}
 	return m
-}
-
-func failure(t *playbook.Task, h *hostState, err error) modules.Result {
-	return modules.Result{Failed: true, Msg: fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err))}
 }
 
 // allTrue reports whether every condition holds (when, changed_when,

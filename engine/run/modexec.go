@@ -1,0 +1,68 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/vars"
+	"github.com/hapb/hapb/modules"
+)
+
+// execModule runs a task's module on a host through modules.Execute, the
+// one plan-gate-apply path, and turns its one error type into the task's
+// result. The bool is true when the host was unreachable.
+func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState, mt *modules.Task, params any) (modules.Result, bool) {
+	mt.Pos = t.Pos.String()
+	res, err := modules.Execute(ctx, t.Module, mt, params)
+	if err == nil {
+		return res, false
+	}
+	var e *modules.Error
+	if !errors.As(err, &e) {
+		e = &modules.Error{Pos: mt.Pos, Err: err}
+	}
+	if errors.Is(e.Err, conn.ErrUnreachable) {
+		return modules.Result{Failed: true, Msg: p.r.redactor.str(e.Err.Error())}, true
+	}
+	if !e.Verdict && ctx.Err() == context.DeadlineExceeded {
+		e.Err = fmt.Errorf("task timed out after %s: %w", mt.Timeout, e.Err)
+	}
+	return failed(h, e), false
+}
+
+// failure is the result of a task that failed around its module (a
+// template, a condition, become): the same *modules.Error as a module's.
+func failure(t *playbook.Task, h *hostState, err error) modules.Result {
+	return failed(h, &modules.Error{Pos: t.Pos.String(), Err: err})
+}
+
+// failed is the result of a failed task: a module's verdict as the module
+// made it; any other error with the task's position, and an undefined
+// variable explained.
+func failed(h *hostState, e *modules.Error) modules.Result {
+	if e.Verdict {
+		return e.Result
+	}
+	res := e.Result
+	res.Failed = true
+	res.Msg = fmt.Sprintf("%s: %v", e.Pos, h.vars.Undefined(e.Err))
+	return res
+}
+
+// factsLevel is the precedence of the facts a task's module returns:
+// gathered facts, included variables, or set_fact's.
+func factsLevel(t *playbook.Task) vars.Level {
+	switch {
+	case modules.Has(t.Module, modules.GathersFacts):
+		return vars.Facts
+	case modules.Has(t.Module, modules.IncludesVars):
+		return vars.IncludeVars // below set_fact and register, as in Ansible
+	}
+	return vars.Runtime
+}
+
+// showsData reports whether the task's result data is its output (debug).
+func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.ShowsData) }
