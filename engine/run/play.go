@@ -114,6 +114,11 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 			p.runTasks(ctx, section, batch, nil)
 			p.flushHandlers(ctx, batch)
 		}
+		if allFailed(batch) {
+			// As in Ansible, a serial batch in which every host failed ends
+			// the playbook: a rolling upgrade stops at its first broken batch.
+			p.ended, p.fatal = true, true
+		}
 	}
 	left := 0
 	for _, h := range p.hosts {
@@ -128,6 +133,16 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 		return false, nil
 	}
 	return true, nil
+}
+
+// allFailed reports whether every host of a batch failed or was unreachable.
+func allFailed(batch []*hostState) bool {
+	for _, h := range batch {
+		if !h.failed && !h.unreach {
+			return false
+		}
+	}
+	return len(batch) > 0
 }
 
 // setPlayHosts sets the play's host lists as Ansible has them: every host

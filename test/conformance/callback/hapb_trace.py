@@ -54,8 +54,9 @@ class CallbackModule(CallbackBase):
         r = result._result
         if result._task.action in SILENT:
             return
-        if not item and r.get('results') and result._task.loop:
-            # The items were written one by one already, as hapb does.
+        if not item and r.get('results') and result._task.loop and status != 'failed':
+            # The items were written one by one already; as hapb, write the
+            # loop's own result only when it failed.
             return
         ev = {'event': 'result', 'host': result._host.get_name(), 'status': status,
               'result': {k: v for k, v in r.items() if not k.startswith('_ansible')}}
