@@ -10,17 +10,22 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
+	"mvdan.cc/sh/v3/expand"
 )
 
 // Host is one simulated host.
 type Host struct {
-	Name string
-	Addr string // ip:port on loopback
-	fs   atomic.Pointer[memFS]
+	Name  string
+	Addr  string // ip:port on loopback
+	fs    atomic.Pointer[memFS]
+	env   expand.Environ
+	fleet *Fleet
 }
 
 // Fleet is a set of running simulated hosts.
@@ -29,7 +34,24 @@ type Fleet struct {
 	cfg   *ssh.ServerConfig
 	lns   []net.Listener
 	wg    sync.WaitGroup
+
+	bin     string   // fakebin/, the hosts' PATH
+	scripts sync.Map // name → its source, read once
 }
+
+// script is the fake command name of fakebin/, if there is one.
+func (f *Fleet) script(name string) (string, bool) {
+	if s, ok := f.scripts.Load(name); ok {
+		return s.(string), s != ""
+	}
+	b, err := os.ReadFile(filepath.Join(f.bin, name))
+	f.scripts.Store(name, string(b))
+	return string(b), err == nil
+}
+
+// Bin is the directory of the hosts' fake commands (the package manager),
+// their only PATH; relative to the working directory of Start.
+var Bin = "fakebin"
 
 // Start starts n hosts on 127.77.x.y:port (port 0: any free port, one per
 // host), with one host key for all, accepting only clientKey.
@@ -44,14 +66,19 @@ func Start(n, port int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, er
 		},
 	}
 	cfg.AddHostKey(hostKey)
-	f := &Fleet{cfg: cfg}
+	bin, err := filepath.Abs(Bin)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fleet{cfg: cfg, bin: bin}
 	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.77.%d.%d:%d", i/250, i%250+1, port))
+		ln, err := net.Listen("tcp", hostIP(i, port))
 		if err != nil {
 			f.Close()
 			return nil, err
 		}
-		h := &Host{Name: fmt.Sprintf("h%04d", i), Addr: ln.Addr().String()}
+		h := &Host{Name: hostName(i), Addr: ln.Addr().String(), fleet: f}
+		h.env = hostEnv(h.Name, bin)
 		h.fs.Store(newMemFS())
 		f.Hosts, f.lns = append(f.Hosts, h), append(f.lns, ln)
 		f.wg.Add(1)
@@ -59,6 +86,11 @@ func Start(n, port int, hostKey ssh.Signer, clientKey ssh.PublicKey) (*Fleet, er
 	}
 	return f, nil
 }
+
+// hostName and hostIP are host i's name and address: its own loopback
+// address, 127.77.x.y (up to 62,500 hosts).
+func hostName(i int) string     { return fmt.Sprintf("h%04d", i) }
+func hostIP(i, port int) string { return fmt.Sprintf("127.77.%d.%d:%d", i/250, i%250+1, port) }
 
 // Reset gives every host an empty file system again (a fresh start for
 // another first run). Call it between runs only.
@@ -130,10 +162,11 @@ func session(ch ssh.Channel, reqs <-chan *ssh.Request, h *Host) {
 				line = string(r.Payload[4:])
 			}
 			r.Reply(true, nil)
-			p := &proc{host: h.Name, fs: h.fs.Load(), stdin: ch}
-			st := p.run(line)
-			ch.Write(p.out.Bytes())
-			ch.Stderr().Write(p.err.Bytes())
+			p := &proc{host: h, fs: h.fs.Load(), stdin: ch}
+			var out, errb bytes.Buffer
+			st := p.run(line, &out, &errb)
+			ch.Write(out.Bytes())
+			ch.Stderr().Write(errb.Bytes())
 			ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(st)))
 			return
 		default:

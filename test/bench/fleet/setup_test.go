@@ -39,20 +39,42 @@ func newKey(t *testing.T, file string) (ssh.Signer, ssh.PublicKey) {
 	return s, s.PublicKey()
 }
 
+// keys are the fleet's host key and the controller's key, both written
+// to dir (host_key, id_ed25519) for a server process to read.
+type keys struct {
+	host   ssh.Signer
+	client ssh.PublicKey
+}
+
+func newKeys(t *testing.T, dir string) keys {
+	host, _ := newKey(t, filepath.Join(dir, "host_key"))
+	_, client := newKey(t, filepath.Join(dir, "id_ed25519"))
+	return keys{host: host, client: client}
+}
+
+// hostAddr is a simulated host's name and address, the same in the
+// servers' process and the controller's.
+type hostAddr struct{ name, addr string }
+
+func hostAddrs(n, port int) []hostAddr {
+	out := make([]hostAddr, n)
+	for i := range out {
+		out[i] = hostAddr{hostName(i), hostIP(i, port)}
+	}
+	return out
+}
+
 // writeKnownHosts records the fleet key for every host, one line each, as
 // ssh-keyscan would write them.
-func writeKnownHosts(t *testing.T, file string, f *Fleet, key ssh.PublicKey) string {
+func writeKnownHosts(t *testing.T, file string, hosts []hostAddr, key ssh.PublicKey) string {
 	t.Helper()
 	var b strings.Builder
 	switch *knownFlag {
 	case "wildcard":
-		if *portFlag == 0 {
-			t.Fatal("-fleet.known wildcard needs a fixed -fleet.port")
-		}
 		b.WriteString(knownhosts.Line([]string{fmt.Sprintf("[127.77.*]:%d", *portFlag)}, key) + "\n")
 	case "lines":
-		for _, h := range f.Hosts {
-			b.WriteString(knownhosts.Line([]string{knownhosts.Normalize(h.Addr)}, key) + "\n")
+		for _, h := range hosts {
+			b.WriteString(knownhosts.Line([]string{knownhosts.Normalize(h.addr)}, key) + "\n")
 		}
 	default:
 		t.Fatalf("-fleet.known %q: want lines or wildcard", *knownFlag)
@@ -63,13 +85,13 @@ func writeKnownHosts(t *testing.T, file string, f *Fleet, key ssh.PublicKey) str
 	return file
 }
 
-func writeInventory(t *testing.T, dir string, f *Fleet) string {
+func writeInventory(t *testing.T, dir string, hosts []hostAddr) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("[fleet]\n")
-	for _, h := range f.Hosts {
-		host, port, _ := net.SplitHostPort(h.Addr)
-		fmt.Fprintf(&b, "%s ansible_host=%s ansible_port=%s\n", h.Name, host, port)
+	for _, h := range hosts {
+		host, port, _ := net.SplitHostPort(h.addr)
+		fmt.Fprintf(&b, "%s ansible_host=%s ansible_port=%s\n", h.name, host, port)
 	}
 	fmt.Fprintf(&b, "[all:vars]\nansible_user=bench\nansible_ssh_private_key_file=%s\n", filepath.Join(dir, "id_ed25519"))
 	file := filepath.Join(dir, "hosts")

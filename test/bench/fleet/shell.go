@@ -2,334 +2,324 @@ package fleet
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
 )
 
-// proc is one remote command run by the stand-in shell. It interprets the
-// small shell subset hapb's Conn and modules send (lists with ; && ||,
-// if/then/fi, a few utilities) and answers hapb's fixed scripts, which it
-// recognises by their $0 (hapb-probe, hapb-upload, hapb-guard), in Go.
+// proc is one remote command on a simulated host. A POSIX shell
+// interpreter (mvdan.cc/sh) runs the line exactly as hapb sent it, over
+// the host's in-memory file system: every redirection, test and file
+// operation goes to memFS, and commands are answered in Go (utils.go) or,
+// for the fake package manager, by the shell scripts in fakebin/, the only
+// directory on PATH. hapb's fixed scripts whose work is bulk I/O (probe,
+// upload, command guard) are answered in Go by their $0, as sshd's shell
+// would run them, only faster.
 type proc struct {
-	host     string
-	fs       *memFS
-	stdin    io.Reader
-	out, err bytes.Buffer
-	exited   bool
-	code     int
+	host  *Host
+	fs    *memFS
+	stdin io.Reader // the session's: read by hapb-upload only
 }
 
 // run interprets line and returns its exit status.
-func (p *proc) run(line string) int {
-	toks, err := tokenize(line)
+func (p *proc) run(line string, stdout, stderr io.Writer) int {
+	return p.script(context.Background(), line, nil, stdout, stderr)
+}
+
+// script runs src with positional parameters args.
+func (p *proc) script(ctx context.Context, src string, args []string, stdout, stderr io.Writer) int {
+	f, err := parse(src)
 	if err != nil {
-		fmt.Fprintln(&p.err, "sh:", err)
+		fmt.Fprintln(stderr, "sh:", err)
 		return 2
 	}
-	st := p.list(toks)
-	if p.exited {
-		return p.code
-	}
-	return st
-}
-
-// list runs an and-or list. A command after && runs only if the last status
-// was 0, after || only if it was not; ; and newline always run it.
-func (p *proc) list(toks []token) int {
-	st, op := 0, ";"
-	for len(toks) > 0 && !p.exited {
-		var cmd []token
-		cmd, toks = nextCommand(toks)
-		if (op == "&&" && st == 0) || (op == "||" && st != 0) || op == ";" {
-			st = p.command(cmd)
-		}
-		op = ";"
-		if len(toks) > 0 {
-			op, toks = toks[0].text, toks[1:]
-		}
-		if op == "|" || op == "&" {
-			fmt.Fprintf(&p.err, "sh: %q not supported by the fleet stand-in\n", op)
-			return 2
-		}
-	}
-	return st
-}
-
-// nextCommand splits off one command: an if ... fi construct or the words up
-// to the next operator.
-func nextCommand(toks []token) (cmd, rest []token) {
-	if len(toks) > 0 && !toks[0].op && toks[0].text == "if" {
-		depth := 0
-		for i, t := range toks {
-			switch {
-			case t.op:
-			case t.text == "if":
-				depth++
-			case t.text == "fi":
-				if depth--; depth == 0 {
-					return toks[:i+1], toks[i+1:]
-				}
-			}
-		}
-		return toks, nil
-	}
-	for i, t := range toks {
-		if t.op {
-			return toks[:i], toks[i:]
-		}
-	}
-	return toks, nil
-}
-
-func (p *proc) command(toks []token) int {
-	if len(toks) == 0 {
-		return 0
-	}
-	if toks[0].text == "if" {
-		return p.ifThen(toks)
-	}
-	args := make([]string, len(toks))
-	for i, t := range toks {
-		args[i] = t.text
-	}
-	return p.exec(args)
-}
-
-// ifThen runs "if LIST; then LIST; fi" (no else: hapb sends none).
-func (p *proc) ifThen(toks []token) int {
-	then := -1
-	for i, t := range toks {
-		if !t.op && t.text == "then" {
-			then = i
-			break
-		}
-	}
-	if then < 0 || toks[len(toks)-1].text != "fi" {
-		fmt.Fprintln(&p.err, "sh: bad if")
+	r, err := interp.New(
+		interp.Env(p.host.env),
+		interp.Dir("/"),
+		interp.Params(append([]string{"--"}, args...)...),
+		interp.StdIO(nil, stdout, stderr),
+		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return p.exec }),
+		interp.OpenHandler(p.open),
+		interp.StatHandler(p.stat),
+		interp.AccessHandler(p.access),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "sh:", err)
 		return 2
 	}
-	if p.list(toks[1:then]) != 0 || p.exited {
-		return 0
+	err = r.Run(ctx, f)
+	if st, ok := interp.IsExitStatus(err); ok {
+		return int(st)
 	}
-	return p.list(toks[then+1 : len(toks)-1])
-}
-
-// exec runs one simple command.
-func (p *proc) exec(args []string) int {
-	name, rest := args[0], dashDash(args[1:])
-	switch name {
-	case "true", ":":
-		return 0
-	case "false":
-		return 1
-	case "exit":
-		p.exited, p.code = true, 0
-		if len(rest) > 0 {
-			p.code, _ = strconv.Atoi(rest[0])
-		}
-		return p.code
-	case "echo":
-		fmt.Fprintln(&p.out, strings.Join(args[1:], " "))
-		return 0
-	case "hostname":
-		fmt.Fprintln(&p.out, p.host)
-		return 0
-	case "uname":
-		fmt.Fprintln(&p.out, "6.1.0-fleet")
-		return 0
-	case "systemctl":
-		fmt.Fprintln(&p.out, "active")
-		return 0
-	case "[", "test":
-		return p.test(rest)
-	case "mkdir":
-		return p.fail(!p.fs.put(last(rest), &node{dir: true, mode: 0o755}), "mkdir", rest)
-	case "touch":
-		if p.fs.get(last(rest)) != nil {
-			return 0
-		}
-		return p.fail(!p.fs.put(last(rest), &node{mode: 0o644}), "touch", rest)
-	case "chmod":
-		m, err := strconv.ParseUint(rest[0], 8, 32)
-		return p.fail(err != nil || !p.fs.chmod(last(rest), uint32(m)), "chmod", rest)
-	case "chown":
-		return p.fail(p.fs.get(last(rest)) == nil, "chown", rest)
-	case "cat":
-		n := p.fs.get(last(rest))
-		if n == nil || n.dir {
-			return p.fail(true, "cat", rest)
-		}
-		p.out.Write(n.data)
-		return 0
-	case "sh":
-		if len(rest) >= 2 && rest[0] == "-c" {
-			return p.script(rest[1], rest[2:])
-		}
-	}
-	fmt.Fprintf(&p.err, "sh: %s: not found\n", name)
-	return 127
-}
-
-// script runs sh -c SCRIPT [NAME ARGS...]: hapb's fixed scripts by their
-// name, anything else (the Conn's outer sh -c LINE hapb-NONCE) interpreted.
-func (p *proc) script(s string, argv []string) int {
-	if len(argv) > 0 {
-		switch argv[0] {
-		case "hapb-probe":
-			return p.probe(argv[1:])
-		case "hapb-upload":
-			return p.upload(argv[1:])
-		case "hapb-guard":
-			return p.guard(argv[1:])
-		}
-	}
-	sub := &proc{host: p.host, fs: p.fs, stdin: p.stdin}
-	st := sub.run(s)
-	p.out.Write(sub.out.Bytes())
-	p.err.Write(sub.err.Bytes())
-	return st
-}
-
-func (p *proc) test(a []string) int {
-	if n := len(a); n > 0 && a[n-1] == "]" {
-		a = a[:n-1]
-	}
-	neg := len(a) > 0 && a[0] == "!"
-	if neg {
-		a = a[1:]
-	}
-	if len(a) != 2 {
-		fmt.Fprintf(&p.err, "test: unsupported %q\n", a)
+	if err != nil {
+		fmt.Fprintln(stderr, "sh:", err)
 		return 2
-	}
-	n := p.fs.get(a[1])
-	var ok bool
-	switch a[0] {
-	case "-e":
-		ok = n != nil
-	case "-d":
-		ok = n != nil && n.dir
-	case "-f":
-		ok = n != nil && !n.dir
-	}
-	if ok != neg {
-		return 0
-	}
-	return 1
-}
-
-func (p *proc) fail(failed bool, what string, args []string) int {
-	if !failed {
-		return 0
-	}
-	fmt.Fprintf(&p.err, "%s: %s: failed\n", what, strings.Join(args, " "))
-	return 1
-}
-
-// guard answers command's creates/removes check: $1 creates, $2 removes.
-func (p *proc) guard(a []string) int {
-	switch {
-	case len(a) > 0 && a[0] != "" && p.fs.get(a[0]) != nil:
-		fmt.Fprintln(&p.out, "creates")
-	case len(a) > 1 && a[1] != "" && p.fs.get(a[1]) == nil:
-		fmt.Fprintln(&p.out, "removes")
-	default:
-		fmt.Fprintln(&p.out, "run")
 	}
 	return 0
 }
 
-// probe answers modules' probeScript: path, flags, into-dir, content cap,
+// parsed caches parsed scripts: the same few scripts run on every host.
+// The interpreter only reads the syntax tree, so runs share it.
+var parsed sync.Map // string → *syntax.File
+
+func parse(src string) (*syntax.File, error) {
+	if f, ok := parsed.Load(src); ok {
+		return f.(*syntax.File), nil
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err != nil {
+		return nil, err
+	}
+	if len(src) < 64<<10 {
+		parsed.Store(src, f)
+	}
+	return f, nil
+}
+
+// exec runs a simple command that is neither a shell builtin nor a
+// function.
+func (p *proc) exec(ctx context.Context, args []string) error {
+	hc := interp.HandlerCtx(ctx)
+	c := &call{p: p, ctx: ctx, args: args, out: hc.Stdout, err: hc.Stderr}
+	if args[0] == "sh" {
+		return status(c.sh())
+	}
+	if u, ok := utils[args[0]]; ok {
+		return status(u(c))
+	}
+	if src, ok := p.host.bin(args[0]); ok {
+		return status(p.script(ctx, src, args[1:], c.out, c.err))
+	}
+	fmt.Fprintf(c.err, "sh: %s: not found\n", args[0])
+	return status(127)
+}
+
+func status(st int) error {
+	if st == 0 {
+		return nil
+	}
+	return interp.NewExitStatus(uint8(st))
+}
+
+// sh runs sh -c SCRIPT [NAME ARGS...]: hapb's bulk fixed scripts by NAME,
+// anything else (the Conn's outer sh -c LINE hapb-NONCE, the modules'
+// scripts) interpreted.
+func (c *call) sh() int {
+	a := c.args[1:]
+	if len(a) < 2 || a[0] != "-c" {
+		fmt.Fprintln(c.err, "sh: only sh -c SCRIPT is simulated")
+		return 2
+	}
+	src, argv := a[1], a[2:]
+	if len(argv) > 0 {
+		switch argv[0] {
+		case "hapb-probe":
+			return c.probe(argv[1:])
+		case "hapb-upload":
+			return c.upload(argv[1:])
+		case "hapb-guard":
+			return c.guard(argv[1:])
+		}
+		argv = argv[1:] // $0
+	}
+	return c.p.script(c.ctx, src, argv, c.out, c.err)
+}
+
+// open is the interpreter's file access: redirections and what utilities
+// open go to the host's memFS.
+func (p *proc) open(ctx context.Context, name string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
+	if name == "/dev/null" {
+		return devNull{}, nil
+	}
+	name = abs(ctx, name)
+	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+		n := p.fs.get(name)
+		switch {
+		case n == nil:
+			return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+		case n.dir:
+			return nil, &os.PathError{Op: "open", Path: name, Err: errors.New("is a directory")}
+		}
+		return readOnly{bytes.NewReader(n.data)}, nil
+	}
+	w := &fileWriter{fs: p.fs, name: name, mode: uint32(perm.Perm())}
+	if n := p.fs.get(name); n != nil {
+		if n.dir {
+			return nil, &os.PathError{Op: "open", Path: name, Err: errors.New("is a directory")}
+		}
+		w.mode = n.mode
+		if flag&os.O_APPEND != 0 {
+			w.buf.Write(n.data)
+		}
+	} else if !p.fs.isDir(path.Dir(name)) {
+		return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+	}
+	return w, nil
+}
+
+func (p *proc) stat(ctx context.Context, name string, _ bool) (os.FileInfo, error) {
+	n := p.fs.get(abs(ctx, name))
+	if n == nil {
+		return nil, &os.PathError{Op: "stat", Path: name, Err: os.ErrNotExist}
+	}
+	return info{name: path.Base(name), n: n}, nil
+}
+
+// access grants what exists: the simulated user is root.
+func (p *proc) access(ctx context.Context, name string, _ interp.AccessMode) error {
+	if p.fs.get(abs(ctx, name)) == nil {
+		return &os.PathError{Op: "access", Path: name, Err: os.ErrNotExist}
+	}
+	return nil
+}
+
+func abs(ctx context.Context, name string) string {
+	if !path.IsAbs(name) {
+		name = path.Join(interp.HandlerCtx(ctx).Dir, name)
+	}
+	return path.Clean(name)
+}
+
+type devNull struct{}
+
+func (devNull) Read([]byte) (int, error)    { return 0, io.EOF }
+func (devNull) Write(b []byte) (int, error) { return len(b), nil }
+func (devNull) Close() error                { return nil }
+
+type readOnly struct{ *bytes.Reader }
+
+func (readOnly) Write([]byte) (int, error) { return 0, errors.New("read-only") }
+func (readOnly) Close() error              { return nil }
+
+// fileWriter collects a redirection's output and stores it on Close.
+type fileWriter struct {
+	fs   *memFS
+	name string
+	mode uint32
+	buf  bytes.Buffer
+}
+
+func (w *fileWriter) Read([]byte) (int, error)    { return 0, errors.New("write-only") }
+func (w *fileWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
+func (w *fileWriter) Close() error {
+	if !w.fs.put(w.name, &node{mode: w.mode, data: bytes.Clone(w.buf.Bytes())}) {
+		return &os.PathError{Op: "write", Path: w.name, Err: os.ErrNotExist}
+	}
+	return nil
+}
+
+// env is what every command of a host sees: PATH has the fake
+// package manager only.
+func hostEnv(name, bin string) expand.Environ {
+	return expand.ListEnviron("PATH="+bin, "HOME=/root", "USER=root", "LOGNAME=root", "HOSTNAME="+name, "LANG=C")
+}
+
+// bin reads the fake command name from fakebin/, once per fleet.
+func (h *Host) bin(name string) (string, bool) {
+	if strings.Contains(name, "/") {
+		if filepath.Dir(name) != h.fleet.bin {
+			return "", false
+		}
+		name = filepath.Base(name)
+	}
+	return h.fleet.script(name)
+}
+
+// guard answers command's creates/removes check: $1 creates, $2 removes.
+func (c *call) guard(a []string) int {
+	fs := c.p.fs
+	switch {
+	case len(a) > 0 && a[0] != "" && fs.get(a[0]) != nil:
+		fmt.Fprintln(c.out, "creates")
+	case len(a) > 1 && a[1] != "" && fs.get(a[1]) == nil:
+		fmt.Fprintln(c.out, "removes")
+	default:
+		fmt.Fprintln(c.out, "run")
+	}
+	return 0
+}
+
+// probe answers modules' probe script: path, flags, into-dir, content cap,
 // other path. Links are not simulated.
-func (p *proc) probe(a []string) int {
+func (c *call) probe(a []string) int {
+	fs := c.p.fs
 	for len(a) < 5 {
 		a = append(a, "")
 	}
 	pth, flags, into, other := a[0], a[1], a[2], a[4]
 	max, _ := strconv.ParseInt(a[3], 10, 64)
-	if into != "" && p.fs.isDir(pth) {
+	if into != "" && fs.isDir(pth) {
 		pth = strings.TrimSuffix(pth, "/") + "/" + into
-		fmt.Fprintln(&p.out, "D")
+		fmt.Fprintln(c.out, "D")
 	} else {
-		fmt.Fprintln(&p.out, "-")
+		fmt.Fprintln(c.out, "-")
 	}
 	if other != "" {
-		e := p.fs.get(other) != nil
-		fmt.Fprintf(&p.out, "%d%d\n", b2i(e), b2i(e && path.Clean(other) == path.Clean(pth)))
+		e := fs.get(other) != nil
+		fmt.Fprintf(c.out, "%d%d\n", b2i(e), b2i(e && path.Clean(other) == path.Clean(pth)))
 	} else {
-		fmt.Fprintln(&p.out, "--")
+		fmt.Fprintln(c.out, "--")
 	}
-	fmt.Fprintln(&p.out, b2i(p.fs.isDir(path.Dir(pth))))
-	n := p.fs.get(pth)
+	fmt.Fprintln(c.out, b2i(fs.isDir(path.Dir(pth))))
+	n := fs.get(pth)
 	if n == nil {
-		fmt.Fprintln(&p.out, "absent")
+		fmt.Fprintln(c.out, "absent")
 		return 0
 	}
 	typ := uint32(0o100000)
 	if n.dir {
 		typ = 0o040000
 	}
-	fmt.Fprintf(&p.out, "%x 0 0 root root %d %d\n111\n", typ|n.mode, len(n.data), n.mtime)
+	fmt.Fprintf(c.out, "%x 0 0 root root %d %d\n111\n", typ|n.mode, len(n.data), n.mtime)
 	switch {
 	case n.dir || !strings.Contains(flags, "s"):
-		fmt.Fprintln(&p.out, "-")
+		fmt.Fprintln(c.out, "-")
 	default:
 		sum := sha256.Sum256(n.data)
-		fmt.Fprintln(&p.out, hex.EncodeToString(sum[:]))
+		fmt.Fprintln(c.out, hex.EncodeToString(sum[:]))
 	}
 	if !n.dir && strings.Contains(flags, "c") && int64(len(n.data)) <= max {
-		p.out.Write(n.data)
+		c.out.Write(n.data)
 	}
 	return 0
 }
 
 // upload answers the Conn's upload script: dst, mode, owner, size, sha256;
-// the content comes on stdin.
-func (p *proc) upload(a []string) int {
+// the content comes on the session's stdin.
+func (c *call) upload(a []string) int {
 	if len(a) < 5 {
-		fmt.Fprintln(&p.err, "upload: want 5 arguments")
+		fmt.Fprintln(c.err, "upload: want 5 arguments")
 		return 2
 	}
-	data, err := io.ReadAll(p.stdin)
+	data, err := io.ReadAll(c.p.stdin)
 	if err != nil {
-		fmt.Fprintln(&p.err, "upload:", err)
+		fmt.Fprintln(c.err, "upload:", err)
 		return 1
 	}
 	sum := sha256.Sum256(data)
 	if strconv.Itoa(len(data)) != a[3] || hex.EncodeToString(sum[:]) != a[4] {
-		fmt.Fprintf(&p.err, "upload %s: received %d bytes, bad size or sha256\n", a[0], len(data))
+		fmt.Fprintf(c.err, "upload %s: received %d bytes, bad size or sha256\n", a[0], len(data))
 		return 1
 	}
 	mode, err := strconv.ParseUint(a[1], 8, 32)
 	if err != nil {
-		fmt.Fprintln(&p.err, "upload: mode:", err)
+		fmt.Fprintln(c.err, "upload: mode:", err)
 		return 1
 	}
-	return p.fail(!p.fs.put(a[0], &node{mode: uint32(mode), data: data}), "upload", a[:1])
-}
-
-// dashDash drops options' end marker "--" (the stand-in takes no options
-// but chmod's mode, which comes first).
-func dashDash(a []string) []string {
-	out := a[:0:0]
-	for _, s := range a {
-		if s != "--" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func last(a []string) string {
-	if len(a) == 0 {
-		return ""
-	}
-	return a[len(a)-1]
+	return c.fail(!c.p.fs.put(a[0], &node{mode: uint32(mode), data: data}), "upload", a[:1])
 }
 
 func b2i(b bool) int {

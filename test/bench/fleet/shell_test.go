@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,11 +12,13 @@ import (
 // The stand-in must answer the lines hapb's Conn really sends: each one
 // is built here as the Conn builds it (sh -c QUOTED-LINE MARKER).
 func TestStandIn(t *testing.T) {
-	fs := newMemFS()
+	h := testHost(t)
+	fs := h.fs.Load()
 	sh := func(cmd *conn.Cmd, stdin string) (int, string) {
-		p := &proc{host: "h1", fs: fs, stdin: strings.NewReader(stdin)}
-		st := p.run("sh -c " + conn.Quote(conn.ShellLine(cmd)) + " hapb-0123")
-		return st, p.out.String() + p.err.String()
+		p := &proc{host: h, fs: fs, stdin: strings.NewReader(stdin)}
+		var out bytes.Buffer
+		st := p.run("sh -c "+conn.Quote(conn.ShellLine(cmd))+" hapb-0123", &out, &out)
+		return st, out.String()
 	}
 	for _, tc := range []struct {
 		cmd   *conn.Cmd
@@ -32,6 +36,21 @@ func TestStandIn(t *testing.T) {
 		{&conn.Cmd{Args: []string{"sh", "-c", "x", "hapb-probe", "/tmp/d", "-", "", "0", ""}}, "", 0, "-\n--\n1\n"},
 		{&conn.Cmd{Script: "false || exit 3"}, "", 3, ""},
 		{&conn.Cmd{Args: []string{"nosuch"}}, "", 127, "sh: nosuch: not found\n"},
+		// The fake package manager, as the yum module asks it.
+		{&conn.Cmd{Script: "command -v dnf"}, "", 0, ""},
+		{&conn.Cmd{Args: []string{"rpm", "-q", "--qf", "%{NAME}", "--", "kubelet-1.31.4"}}, "", 1, "package kubelet-1.31.4 is not installed\n"},
+		{&conn.Cmd{Args: []string{"dnf", "-q", "list", "available", "--", "kubelet-1.31.4", "jq"}}, "", 0,
+			"Available Packages\nkubelet.x86_64 0:1.31.4-1 fleet\njq.x86_64 0:1.0-1 fleet\n"},
+		{&conn.Cmd{Args: []string{"dnf", "-y", "install", "--", "kubelet-1.31.4"}}, "", 0, "Installed: kubelet-1.31.4-1.x86_64\n"},
+		{&conn.Cmd{Args: []string{"rpm", "-q", "--qf", "%{NAME}", "--", "kubelet-1.31.4"}}, "", 0, "kubelet\t0:1.31.4-1.x86_64\n"},
+		{&conn.Cmd{Args: []string{"rpm", "-q", "--qf", "%{NAME}", "--", "kubelet-1.30.0"}}, "", 1, "package kubelet-1.30.0 is not installed\n"},
+		// systemd, sysctl, and the redirections of a sectioned script.
+		{&conn.Cmd{Args: []string{"systemctl", "show", "-p", "Id,LoadState", "--", "sshd"}}, "", 0, "Id=sshd.service\nLoadState=loaded\nActiveState=active\n"},
+		{&conn.Cmd{Args: []string{"systemctl", "start", "--", "nosuch"}}, "", 5, "Failed to start nosuch.service"},
+		{&conn.Cmd{Args: []string{"sysctl", "-w", "vm.swappiness=0"}}, "", 0, "vm.swappiness = 0\n"},
+		{&conn.Cmd{Script: "s() { printf '@@%s\\n' \"$1\"; }; s live; cat /proc/sys/vm/swappiness; [ -w /proc/sys/vm/swappiness ] && echo yes; cat /nosuch 2>/dev/null || echo none"}, "", 0,
+			"@@live\n0\nyes\nnone\n"},
+		{&conn.Cmd{Script: "echo a >/tmp/x && echo b >>/tmp/x && cat /tmp/x && grep -c . /tmp/x"}, "", 0, "a\nb\n2\n"},
 	} {
 		code, out := sh(tc.cmd, tc.stdin)
 		if code != tc.code || !strings.HasPrefix(out, tc.out) {
@@ -41,4 +60,16 @@ func TestStandIn(t *testing.T) {
 	if n := fs.get("/tmp/d"); n == nil || !n.dir || n.mode != 0o700 {
 		t.Errorf("/tmp/d is %+v", n)
 	}
+}
+
+// testHost is a host of a fleet that serves nothing: for its shell.
+func testHost(t *testing.T) *Host {
+	bin, err := filepath.Abs(Bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Fleet{bin: bin}
+	h := &Host{Name: "h1", Addr: "127.77.0.1:2222", fleet: f, env: hostEnv("h1", bin)}
+	h.fs.Store(newMemFS())
+	return h
 }

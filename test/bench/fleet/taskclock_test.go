@@ -18,7 +18,9 @@ type taskClock struct {
 	lines []string
 }
 
-func newTaskClock() *taskClock { return &taskClock{Text: report.Text{W: io.Discard}} }
+// newTaskClock writes the run's text output to w: a summary line per task,
+// failures in full.
+func newTaskClock(w io.Writer) *taskClock { return &taskClock{Text: report.Text{W: w, Summary: 10}} }
 
 func (c *taskClock) TaskStart(name string, kind report.TaskKind) {
 	c.lap()
