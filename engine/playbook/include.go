@@ -18,8 +18,9 @@ func (l *loader) importTasks(a pair, s *scope, pc *playCtx) []*Task {
 }
 
 // include reads include_tasks and include_role: a block with Include set.
-// Its own when is checked once on entry, so it does not flow into the
-// included tasks; its loop repeats the whole block.
+// Its own when is checked once on entry and its tags select it, so neither
+// flows into the included tasks (as with Ansible's dynamic includes; an
+// import's do); its loop repeats the whole block.
 func (l *loader) include(t *Task, k string, a pair, kw map[string]pair, s, own *scope, pc *playCtx) *Task {
 	t.Include = true
 	l.noTaskOnly(kw, k, "name", "loop", "with_items", "with_list", "with_dict", "loop_control")
@@ -27,8 +28,10 @@ func (l *loader) include(t *Task, k string, a pair, kw map[string]pair, s, own *
 	l.loopAndResult(t, kw)
 	inner := *own
 	inner.when = nil
+	inner.tags = nil // an include's tags select the include, not its tasks
 	cs := s.child(&inner)
 	if k == "include_role" {
+		t.IncludeRole = true
 		t.Block = l.importRole(a, cs, pc, true)
 		if t.Name == "" {
 			t.Name = "include_role"

@@ -140,6 +140,9 @@ type Task struct {
 	// on entry and its Loop repeats the whole block.
 	Block, Rescue, Always []*Task
 	Include               bool
+	// IncludeRole: the include is an include_role, which Ansible's recap
+	// does not count as ok (an include_tasks counts once per file).
+	IncludeRole bool
 }
 
 // LoopControl is a task's loop_control.

@@ -72,6 +72,11 @@ func activeOf(hosts []*hostState) []*hostState {
 func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostState, sc scope) []*hostState {
 	entered := activeOf(hosts)
 	if b.Include {
+		// An include's tags select the include itself; its tasks have their
+		// own (Ansible's dynamic includes), see playbook's include.
+		if !TagsAllow(b.Tags, p.r.opts.Tags, p.r.opts.SkipTags) {
+			return nil
+		}
 		return p.runInclude(ctx, b, entered, sc)
 	}
 	if len(b.Rescue) > 0 {
@@ -136,7 +141,9 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 			failed = append(failed, h)
 			continue
 		}
+		st := p.r.stats.of(h.name)
 		if !ok {
+			st.Skipped++ // the recap counts an include as Ansible does
 			continue
 		}
 		items := []any{nil}
@@ -181,6 +188,9 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 				p.failHost(h, b, err)
 				failed = append(failed, h)
 				continue
+			}
+			if !b.IncludeRole {
+				p.r.stats.of(h.name).OK++ // once per file included, as in Ansible
 			}
 			inner[h] = m
 			these = append(these, h)
