@@ -134,6 +134,8 @@ func load(c *cli.Context, pbPath string) (*inventory.Inventory, *playbook.Playbo
 		errs = multierror.Append(errs, err)
 	} else if err := checkLimit(inv, c.String("limit")); err != nil {
 		errs = multierror.Append(errs, err)
+	} else {
+		errs = multierror.Append(errs, inv.TemplateErrors()...)
 	}
 	pb, err := playbook.Load(pbPath, playbook.Options{})
 	if err != nil {

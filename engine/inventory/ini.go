@@ -73,7 +73,7 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 		}
 		switch state {
 		case "hosts":
-			if err := inv.iniHostLine(path, groupName, line); err != nil {
+			if err := inv.iniHostLine(path, groupName, line, lineno); err != nil {
 				fail(lineno, "%v", err)
 			}
 		case "vars":
@@ -81,6 +81,9 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 			if !ok {
 				fail(lineno, "expected key=value, got: %s", line)
 				continue
+			}
+			if val := strings.TrimSpace(v); isJinja(val) {
+				inv.jinja = append(inv.jinja, jinjaError(path, lineno, 0, strings.TrimSpace(k), val))
 			}
 			if err := inv.setGroupVar(inv.groups[groupName], strings.TrimSpace(k), parseINIValue(strings.TrimSpace(v))); err != nil {
 				fail(lineno, "%v", err)
@@ -137,7 +140,7 @@ func (inv *Inventory) addPendingChildren(name string, pending map[string]*pendin
 }
 
 // iniHostLine handles "host[01:03]:2222 key=value key2='v 2'".
-func (inv *Inventory) iniHostLine(path, groupName, line string) error {
+func (inv *Inventory) iniHostLine(path, groupName, line string, lineno int) error {
 	tokens, err := shlexSplit(line)
 	if err != nil {
 		return fmt.Errorf("error parsing host definition %q: %v", line, err)
@@ -168,6 +171,9 @@ func (inv *Inventory) iniHostLine(path, groupName, line string) error {
 			keys = append(keys, k)
 		}
 		vars[k] = parseINIValue(v)
+		if isJinja(v) {
+			inv.jinja = append(inv.jinja, jinjaError(path, lineno, 0, k, v))
+		}
 	}
 	g := inv.groups[groupName]
 	for _, n := range names {

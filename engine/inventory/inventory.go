@@ -21,6 +21,7 @@ type Inventory struct {
 	localhost  *Host               // implicit localhost, when the inventory has none
 	groupHosts map[string][]string // the `groups` magic variable
 	warnings   []string
+	jinja      []error // values that hold Jinja (see TemplateErrors)
 
 	curFile, curDir string // the file being parsed: a new host's inventory_file and _dir
 

@@ -15,10 +15,12 @@ type varsFiles struct {
 	data    map[string]map[string]any  // file path → its variables
 	errs    map[string]error           // file path → why it could not be read
 	entries map[string]map[string]bool // vars dir → entry name → is a directory; nil if absent
+	jinja   map[string][]error         // file path → its values that hold Jinja
 }
 
 func newVarsFiles() *varsFiles {
-	return &varsFiles{data: map[string]map[string]any{}, errs: map[string]error{}, entries: map[string]map[string]bool{}}
+	return &varsFiles{data: map[string]map[string]any{}, errs: map[string]error{}, entries: map[string]map[string]bool{},
+		jinja: map[string][]error{}}
 }
 
 // list reads a group_vars/host_vars directory once, so that a thousand
@@ -132,31 +134,36 @@ func (vf *varsFiles) load(path string) (map[string]any, error) {
 	if err, ok := vf.errs[path]; ok {
 		return nil, err
 	}
-	d, err := loadVarsFile(path)
+	d, jinja, err := loadVarsFile(path)
 	if err != nil {
 		vf.errs[path] = err
 		return nil, err
 	}
 	vf.data[path] = d
+	if len(jinja) > 0 {
+		vf.jinja[path] = jinja
+	}
 	return d, nil
 }
 
-func loadVarsFile(path string) (map[string]any, error) {
+// loadVarsFile reads a group_vars or host_vars file, and lists its values
+// that hold Jinja.
+func loadVarsFile(path string) (map[string]any, []error, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: unwrapPathErr(err)}
+		return nil, nil, &Error{File: path, Msg: unwrapPathErr(err)}
 	}
 	n, err := parseYAMLDoc(path, raw)
 	if err != nil || n == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v, err := nodeValue(path, n)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, errorf(path, n.Line, n.Column, "vars file must hold a mapping, got a %s", kindName(deref(n)))
+		return nil, nil, errorf(path, n.Line, n.Column, "vars file must hold a mapping, got a %s", kindName(deref(n)))
 	}
-	return m, nil
+	return m, jinjaIn(path, "", n), nil
 }

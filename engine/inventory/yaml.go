@@ -146,6 +146,7 @@ func (p *yamlParser) setVar(k, v *yaml.Node, set func(string, any) error) {
 		p.errs = multierror.Append(p.errs, err)
 		return
 	}
+	p.inv.jinja = append(p.inv.jinja, jinjaIn(p.path, name, v)...)
 	if err := set(name, val); err != nil {
 		p.fail(v, "%v", err)
 	}
@@ -177,6 +178,7 @@ func (p *yamlParser) hosts(g *group, key, body *yaml.Node) {
 			return
 		}
 		vars = v.(map[string]any)
+		p.inv.jinja = append(p.inv.jinja, jinjaIn(p.path, "", body)...)
 	}
 	for _, n := range names {
 		h := p.inv.addHost(n, g, port)

@@ -119,8 +119,8 @@ func runCase(t *testing.T, dir string) {
 	a := run(t, ansible, ansiblePB, inv, spec.Args, true)
 	h := run(t, hapbBin, hapbPB, inv, spec.Args, false)
 	for _, d := range spec.Differences {
-		if d.Why == "" {
-			t.Errorf("%s/case.yml: a difference without a why", dir)
+		if d.Why == "" || d.Hapb == d.Ansible {
+			t.Errorf("%s/case.yml: a declared difference needs a why and two different lines", dir)
 		}
 		if !strings.Contains(h.trace, "\n"+d.Hapb+"\n") {
 			t.Errorf("declared difference not seen in hapb's trace: %q", d.Hapb)
