@@ -45,6 +45,10 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "become-user", Usage: "user to become"},
 			&cli.BoolFlag{Name: "force-handlers", Usage: "run notified handlers on a host even after it failed a task"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "connect as this user"},
+			&cli.StringFlag{Name: "connection", Aliases: []string{"c"}, Usage: "ssh (also smart, paramiko) or local, where the inventory says nothing"},
+			&cli.BoolFlag{Name: "ask-pass", Aliases: []string{"k"}, Usage: "ask for the SSH password on the terminal"},
+			&cli.BoolFlag{Name: "ask-become-pass", Aliases: []string{"K"}, Usage: "ask for the sudo password on the terminal"},
+			&cli.BoolFlag{Name: "flush-cache", Usage: "accepted for Ansible's sake: hapb keeps facts for one run only (as Ansible's default memory cache), so there is nothing to flush"},
 			&cli.StringFlag{Name: "private-key", Usage: "SSH private key file"},
 			&cli.DurationFlag{Name: "timeout", Aliases: []string{"T"}, Value: 10 * time.Second, Usage: "SSH connect timeout"},
 			&cli.StringFlag{Name: "host-key-checking", Value: "accept-new", Usage: "strict, accept-new or off"},
@@ -79,6 +83,10 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), run.ExitLoad)
 	}
+	cliVars, err := commandLineVars(c)
+	if err != nil {
+		return cli.Exit(err.Error(), run.ExitLoad)
+	}
 	rep := reporter(c, out)
 	for _, w := range inv.Warnings() {
 		rep.Warn(w)
@@ -94,22 +102,23 @@ func runAction(c *cli.Context) error {
 	defer stop()
 	absPb, _ := filepath.Abs(pbPath)
 	res, err := run.Run(ctx, pb, run.Options{
-		Inventory:     inv,
-		Connector:     dialer,
-		Reporter:      rep,
-		Check:         c.Bool("check"),
-		Diff:          c.Bool("diff"),
-		Tags:          splitTags(c.StringSlice("tags")),
-		SkipTags:      splitTags(c.StringSlice("skip-tags")),
-		Limit:         c.String("limit"),
-		ExtraVars:     extra,
-		Forks:         c.Int("forks"),
-		StartAtTask:   c.String("start-at-task"),
-		Become:        c.Bool("become"),
-		BecomeUser:    c.String("become-user"),
-		ForceHandlers: c.Bool("force-handlers"),
-		PlaybookDir:   filepath.Dir(absPb),
-		Verbosity:     c.Count("verbose"),
+		Inventory:       inv,
+		Connector:       dialer,
+		Reporter:        rep,
+		Check:           c.Bool("check"),
+		Diff:            c.Bool("diff"),
+		Tags:            splitTags(c.StringSlice("tags")),
+		SkipTags:        splitTags(c.StringSlice("skip-tags")),
+		Limit:           c.String("limit"),
+		ExtraVars:       extra,
+		CommandLineVars: cliVars,
+		Forks:           c.Int("forks"),
+		StartAtTask:     c.String("start-at-task"),
+		Become:          c.Bool("become"),
+		BecomeUser:      c.String("become-user"),
+		ForceHandlers:   c.Bool("force-handlers"),
+		PlaybookDir:     filepath.Dir(absPb),
+		Verbosity:       c.Count("verbose"),
 	})
 	code := res.ExitCode(err)
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -40,20 +40,24 @@ type Options struct {
 	Connector Connector
 	Reporter  report.Reporter
 
-	Check, Diff   bool
-	Tags          []string // --tags; empty means all
-	SkipTags      []string
-	Limit         string // --limit pattern; "" for none
-	ExtraVars     map[string]any
-	Forks         int // default 50
-	StartAtTask   string
-	Become        bool // -b: become by default
-	ForceHandlers bool // --force-handlers: as every play's force_handlers
-	BecomeUser    string
-	TaskTimeout   time.Duration // default for tasks without `timeout`
-	Verbosity     int           // -v count: the ansible_verbosity variable
-	PlaybookDir   string
-	PlaybookFiles []string
+	Check, Diff bool
+	Tags        []string // --tags; empty means all
+	SkipTags    []string
+	Limit       string // --limit pattern; "" for none
+	ExtraVars   map[string]any
+	// CommandLineVars are connection settings from the command line (-c,
+	// -k, -K as ansible_connection, ansible_password,
+	// ansible_become_password): below every other variable.
+	CommandLineVars map[string]any
+	Forks           int // default 50
+	StartAtTask     string
+	Become          bool // -b: become by default
+	ForceHandlers   bool // --force-handlers: as every play's force_handlers
+	BecomeUser      string
+	TaskTimeout     time.Duration // default for tasks without `timeout`
+	Verbosity       int           // -v count: the ansible_verbosity variable
+	PlaybookDir     string
+	PlaybookFiles   []string
 }
 
 // Exit codes, as ansible-playbook's.

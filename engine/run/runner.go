@@ -76,6 +76,7 @@ func (r *runner) host(name string, groups map[string][]string) *vars.Host {
 	h := vars.NewHost(name)
 	h.Observe(r.redactor.learn)
 	inv := r.opts.Inventory.HostVars(name)
+	h.SetAll(r.opts.CommandLineVars, vars.CommandLine)
 	h.SetAll(inv, vars.Inventory)
 	h.SetAll(r.opts.ExtraVars, vars.Extra)
 	h.Set("hostvars", r.hostvars, vars.Magic)

@@ -31,7 +31,11 @@ type Level int8
 // Inventory precedence among groups and hosts is resolved by the inventory
 // package before its values arrive here.
 const (
-	RoleDefaults Level = iota + 1
+	// CommandLine: -c, -k and -K, the lowest (any ansible_connection,
+	// ansible_password or ansible_become_password variable wins over them,
+	// as in Ansible).
+	CommandLine Level = iota + 1
+	RoleDefaults
 	Inventory
 	Facts
 	PlayVars
