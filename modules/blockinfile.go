@@ -41,6 +41,8 @@ func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan,
 	}
 	data := map[string]any{"path": p.Path}
 	switch {
+	case info.Unknown != "":
+		return unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
 	case info.Exists && info.Type != "file":
 		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p.Path, info.Type), Data: data}}, nil
 	case info.Exists && !info.HasContent:

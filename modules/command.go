@@ -100,6 +100,7 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 	}
 	plan.Changed = true
 	plan.Msg = "would run: " + conn.Explain(cmd)
+	plan.Effects = []Effect{opaqueEffect("%s", plan.Msg)}
 	data["msg"] = plan.Msg
 	plan.Apply = func(ctx context.Context, res *Result) error {
 		if r.stdin != "" {

@@ -81,16 +81,14 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 		data["msg"] = msg
 		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
 	}
+	effect := s.effect(info, s.Content, afterKnown)
 	switch {
-	case !info.ParentDir && t.Check:
-		// In check mode an earlier task (a package, a `file`) that would
-		// make the directory has not: say what would happen.
-		r := Result{Changed: true, Data: data,
-			Msg: fmt.Sprintf("would create %s (its directory %s does not exist yet)", dest, path.Dir(dest))}
+	case info.Unknown != "":
+		plan := unknownPlan(info.Unknown, data, effect)
 		if t.Diff && afterKnown {
-			r.Diffs = []Diff{{Path: dest, After: string(s.Content)}}
+			plan.Diffs = []Diff{{Path: dest, After: string(s.Content)}}
 		}
-		return &Plan{Result: r}, nil
+		return plan, nil
 	case !info.ParentDir:
 		return fail("Destination directory %s does not exist", path.Dir(dest))
 	case info.Exists && info.Type == "directory":
@@ -104,9 +102,8 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 		if c == nil {
 			return &Plan{Result: Result{Data: data}}, nil
 		}
-		return &Plan{Result: Result{Changed: true, Msg: c.msg(), Data: data}, Apply: func(ctx context.Context, r *Result) error {
-			return c.apply(ctx, t)
-		}}, nil
+		return &Plan{Result: Result{Changed: true, Msg: c.msg(), Data: data}, Effects: []Effect{attrsEffect(info, s.Attrs)},
+			Apply: func(ctx context.Context, r *Result) error { return c.apply(ctx, t) }}, nil
 	}
 	msg := s.Msg
 	if msg == "" {
@@ -115,7 +112,7 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 			msg = "file created"
 		}
 	}
-	plan := &Plan{Result: Result{Changed: true, Msg: msg, Data: data}}
+	plan := &Plan{Result: Result{Changed: true, Msg: msg, Data: data}, Effects: []Effect{effect}}
 	if t.Diff {
 		before := ""
 		if isFile {
@@ -145,6 +142,17 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 		return uploadValidated(ctx, t, s, dest, opts, backup, r)
 	}
 	return plan, nil
+}
+
+// effect is what writing the file does, for later tasks in check mode: a
+// file with its content, when known (not a large remote_src), and its mode
+// when the task sets it.
+func (s *contentSpec) effect(info *pathInfo, content []byte, known bool) Effect {
+	f := Effect{Kind: PathEffect, Name: info.Path, State: "file", Content: content, ContentKnown: known}
+	if s.Attrs.Mode.IsSet() && !s.Attrs.Mode.Preserve() {
+		f.Mode, f.ModeKnown = s.Attrs.Mode.Apply(info.Mode, false), true
+	}
+	return f
 }
 
 // contentSpecialBits sets setuid/setgid/sticky, which uploads may drop

@@ -51,6 +51,10 @@ func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 			return e.Result, e
 		}
 	}
+	if !plan.Failed && plan.Changed && t.Check {
+		// Not applied: later tasks plan against what this one would do.
+		t.Effects.add(plan.Effects...)
+	}
 	if plan.Failed {
 		return plan.Result, &Error{Pos: t.Pos, Err: errors.New(plan.Msg), Verdict: true, Result: plan.Result}
 	}

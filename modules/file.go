@@ -66,9 +66,15 @@ func planFile(ctx context.Context, t *Task, p *fileParams) (*Plan, error) {
 		}
 	}
 	fp := &filePlan{t: t, p: p, info: info, attrs: attrs, state: state}
+	if info.Unknown != "" && !info.Exists && state != "touch" {
+		return unknownPlan(info.Unknown, map[string]any{"path": p.Path, "state": state}, fp.effect()), nil
+	}
 	plan, err := fp.plan(ctx)
 	if err != nil || plan.Failed {
 		return plan, err
+	}
+	if plan.Changed {
+		plan.Effects = []Effect{fp.effect()}
 	}
 	plan.Data = map[string]any{"path": p.Path, "state": state}
 	if info.Exists && state != "absent" {
@@ -187,6 +193,38 @@ func (fp *filePlan) plan(ctx context.Context) (*Plan, error) {
 		return fp.changed(strings.Join(msgs, ", "), strings.Join(cmds, " && "))
 	}
 	return nil, fmt.Errorf("file: unknown state %q", fp.state)
+}
+
+// effect is what the planned change leaves at the path, for later tasks
+// in check mode.
+func (fp *filePlan) effect() Effect {
+	f := Effect{Kind: PathEffect, Name: fp.info.Path, State: fp.state}
+	switch fp.state {
+	case "absent":
+		return f
+	case "touch":
+		if !fp.info.Exists {
+			f.State, f.ContentKnown = "file", true // an empty file
+			break
+		}
+		f = attrsEffect(fp.info, fp.attrs)
+	case "link":
+		f.Target = fp.p.Src
+	case "hard":
+		f.State = "file" // the source's content, unknown here
+	default:
+		if fp.info.Exists && fp.info.Type == fp.state {
+			f = attrsEffect(fp.info, fp.attrs)
+		}
+	}
+	if m := fp.attrs.Mode; m.IsSet() && !fp.info.Exists && f.State != "link" {
+		base := uint32(0o644)
+		if f.State == "directory" {
+			base = 0o755
+		}
+		f.Mode, f.ModeKnown = m.Apply(base, f.State == "directory"), true
+	}
+	return f
 }
 
 // attrsOnly plans the attributes of an existing path of the right type.

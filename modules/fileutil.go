@@ -23,7 +23,8 @@ type (
 	probeOpts = remote.ProbeOpts
 )
 
-// probePath stats p on the host in one command.
+// probePath stats p on the host in one command. In check mode the
+// result includes what earlier tasks plan for p (see withPlanned).
 func probePath(ctx context.Context, t *Task, p string, o probeOpts) (*pathInfo, error) {
 	res, err := t.Run(ctx, &conn.Cmd{Args: remote.ProbeArgs(p, o)})
 	if err != nil {
@@ -32,7 +33,12 @@ func probePath(ctx context.Context, t *Task, p string, o probeOpts) (*pathInfo, 
 	if res.ExitCode != 0 {
 		return nil, &pathError{Op: "stat", Path: p, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
 	}
-	return remote.ParseProbe(res.Stdout, p, o)
+	info, err := remote.ParseProbe(res.Stdout, p, o)
+	if err != nil {
+		return nil, err
+	}
+	withPlanned(t.Effects, info, o)
+	return info, nil
 }
 
 // pathError is a failed remote operation on a path.

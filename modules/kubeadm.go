@@ -97,9 +97,10 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 			if err != nil {
 				return nil, err
 			}
-			if res.ExitCode != 0 {
-				plan.Skipped = true
-				plan.Msg = "would validate " + params.Config + " once it and kubeadm are in place (earlier tasks would put them there)"
+			if why := kubeadmPending(t.Effects, params.Config); res.ExitCode != 0 && why != "" {
+				// Validating changes nothing: unknown, not a change.
+				plan.Unknown = true
+				plan.Msg = "unknown until applied: would validate " + params.Config + " (" + why + ")"
 				return plan, nil
 			}
 		}
@@ -177,14 +178,14 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		}
 		cmd.Args = []string{bin, "reset", "-f"}
 	case "token_create":
-		if sec["admin"] == "" && !t.Check {
+		if sec["admin"] == "" && !kubeadmInitPlanned(t.Effects) {
 			return nil, fmt.Errorf("kubeadm: token_create needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "token", "create", "--print-join-command"}
 	case "upload_certs":
-		// In check mode an earlier task (kubeadm init) may be about to make
-		// the control plane: the plan is the command that would run.
-		if sec["admin"] == "" && !t.Check {
+		// In check mode an earlier kubeadm init may be planned to make the
+		// control plane: the plan is then the command that would run.
+		if sec["admin"] == "" && !kubeadmInitPlanned(t.Effects) {
 			return nil, fmt.Errorf("kubeadm: upload_certs needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "init", "phase", "upload-certs", "--upload-certs"}
@@ -205,6 +206,7 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		plan.Msg += " (" + params.Config + " not on the host yet, not validated)"
 	}
 	plan.Data["cmd"] = conn.Explain(cmd)
+	plan.Effects = kubeadmEffects(params.Action, plan.Msg)
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		r.Msg = ""
 		out, err := kubeadmRun(ctx, t, cmd)
@@ -319,4 +321,44 @@ func kubeadmRun(ctx context.Context, t *Task, cmd *conn.Cmd) (string, error) {
 func kubeadmLastLine(out string) string {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// kubeadmInitPlanned reports whether an earlier task plans kubeadm init on
+// this host (check mode only).
+func kubeadmInitPlanned(e *Effects) bool {
+	_, ok := e.Planned(KubeadmEffect, "init")
+	return ok
+}
+
+// kubeadmPending says why a config or kubeadm missing now may be there
+// once earlier planned changes are applied ("" when nothing would).
+func kubeadmPending(e *Effects, config string) string {
+	if f, ok := e.Planned(PathEffect, config); ok && f.State == "file" {
+		return "an earlier task writes " + config
+	}
+	if opaque := e.Opaque(); len(opaque) > 0 {
+		return "an earlier change may install kubeadm: " + opaque[len(opaque)-1]
+	}
+	return ""
+}
+
+// kubeadmEffects is what an action leaves on the node: the files that say
+// how far the node is, and, for init, join and reset, much more (an
+// opaque change).
+func kubeadmEffects(action, msg string) []Effect {
+	file := func(p string) Effect { return Effect{Kind: PathEffect, Name: p, State: "file"} }
+	effs := []Effect{{Kind: KubeadmEffect, Name: action}}
+	switch action {
+	case "init":
+		effs = append(effs, file(kubeadmAdminConf), file(kubeadmKubeletConf), file(kubeadmCACert))
+	case "join":
+		effs = append(effs, file(kubeadmKubeletConf), file(kubeadmCACert))
+	case "reset":
+		for _, p := range []string{kubeadmAdminConf, kubeadmKubeletConf} {
+			effs = append(effs, Effect{Kind: PathEffect, Name: p, State: "absent"})
+		}
+	default:
+		return effs // tokens and uploaded certificates live in the cluster
+	}
+	return append(effs, opaqueEffect("kubeadm: %s", msg))
 }

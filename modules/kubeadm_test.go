@@ -85,6 +85,7 @@ func TestKubeadm(t *testing.T) {
 		data    map[string]any
 		secrets []string
 		err     string
+		planned []Effect // what earlier tasks plan (check mode)
 	}{
 		{name: "init", params: kubeadmParams{Action: "init", Config: "/etc/kubernetes/kubeadm.yaml", UploadCerts: true, IgnorePreflightErrors: []string{"NumCPU", "Mem"}},
 			state: kubeadmState(), changed: true,
@@ -114,10 +115,16 @@ func TestKubeadm(t *testing.T) {
 		{name: "token no cluster", params: kubeadmParams{Action: "token_create"}, state: kubeadmState(), err: "initialised control plane"},
 		{name: "upload certs", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: withCA, changed: true, ran: "kubeadm init phase upload-certs --upload-certs --config /k.yaml",
 			data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
-		// In check mode before kubeadm init: the plan is what would run.
-		{name: "upload certs check before init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true},
+		// In check mode after a planned kubeadm init: the plan is what would
+		// run; without one, what the real run does: fail.
+		{name: "upload certs check after planned init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true,
+			planned: kubeadmEffects("init", "would run: kubeadm init")},
+		{name: "upload certs check, no init planned", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), err: "initialised control plane"},
 		{name: "upload certs no cluster", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: kubeadmState(), err: "initialised control plane"},
-		{name: "token check before init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true},
+		{name: "token check after planned init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true,
+			planned: kubeadmEffects("init", "would run: kubeadm init")},
+		{name: "token check after planned join only", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), err: "initialised control plane",
+			planned: kubeadmEffects("join", "would run: kubeadm join")},
 		{name: "certificate key", params: kubeadmParams{Action: "certificate_key"}, data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
 		{name: "hostile bin", params: kubeadmParams{Action: "reset", KubeadmBin: "/opt/k 8s/kubeadm;x"}, state: kubeadmState("admin\nyes"), changed: true, ran: "'/opt/k 8s/kubeadm;x' reset -f"},
 	}
@@ -132,7 +139,12 @@ func TestKubeadm(t *testing.T) {
 				On("phase upload-certs", 0, "[upload-certs] Using certificate key:\nf00d\n").
 				On("certs certificate-key", 0, "f00d\n")
 			fake.Files[kubeadmCACert] = ca
-			plan, err := kubeadmPlan(context.Background(), &Task{Conn: fake, Check: tt.check}, &tt.params)
+			task := &Task{Conn: fake, Check: tt.check}
+			if tt.check {
+				task.Effects = &Effects{}
+				task.Effects.add(tt.planned...)
+			}
+			plan, err := kubeadmPlan(context.Background(), task, &tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -212,15 +224,33 @@ func TestKubeadmLocalScript(t *testing.T) {
 }
 
 // In check mode, validating a config that an earlier task would write (or
-// with a kubeadm a package would install) says so instead of failing.
+// with a kubeadm a package would install) is unknown until applied; with
+// nothing planned it runs, and fails as the real run would.
 func TestKubeadmValidateInCheckModeBeforeInstall(t *testing.T) {
-	fake := conntest.New().On("command -v", 1, "")
-	p := &kubeadmParams{Action: "config_validate", Config: "/etc/kubernetes/hapb/kubeadm.yaml", KubeadmBin: "kubeadm"}
-	plan, err := kubeadmPlan(context.Background(), &Task{Conn: fake, Check: true}, p)
-	if err != nil || !plan.Skipped || plan.Failed {
-		t.Fatalf("plan %+v, err %v", plan, err)
+	const config = "/etc/kubernetes/hapb/kubeadm.yaml"
+	tests := []struct {
+		name    string
+		planned []Effect
+		unknown bool
+	}{
+		{"config planned", []Effect{{Kind: PathEffect, Name: config, State: "file"}}, true},
+		{"package planned", []Effect{opaqueEffect("yum: installed kubeadm")}, true},
+		{"nothing planned", nil, false},
 	}
-	if fake.Ran("config validate") {
-		t.Errorf("validated anyway:\n%s", fake)
+	for _, tt := range tests {
+		fake := conntest.New().On("command -v", 1, "").On("config validate", 1, "open "+config+": no such file")
+		task := &Task{Conn: fake, Check: true, Effects: &Effects{}}
+		task.Effects.add(tt.planned...)
+		p := &kubeadmParams{Action: "config_validate", Config: config, KubeadmBin: "kubeadm"}
+		plan, err := kubeadmPlan(context.Background(), task, p)
+		if tt.unknown {
+			if err != nil || !plan.Unknown || plan.Changed || fake.Ran("config validate") {
+				t.Errorf("%s: plan %+v, err %v\n%s", tt.name, plan, err, fake)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "no such file") {
+			t.Errorf("%s: err %v, want the real run's failure", tt.name, err)
+		}
 	}
 }

@@ -76,6 +76,8 @@ func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, e
 	}
 	data := map[string]any{"path": p.Path}
 	switch {
+	case info.Unknown != "":
+		return unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
 	case info.Exists && info.Type != "file":
 		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p.Path, info.Type), Data: data}}, nil
 	case info.Exists && !info.HasContent:

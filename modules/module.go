@@ -64,6 +64,11 @@ type Task struct {
 	SearchDirs []string
 	Timeout    time.Duration
 	NoLog      bool
+	// Effects are what earlier tasks plan to do to this host (to the
+	// controller for a module that runs there), in check mode; nil
+	// otherwise. Probes see them (see probePath); modules that read state
+	// another way ask them.
+	Effects *Effects
 }
 
 // Plan is what a module found. Result holds what is known without changing
@@ -71,6 +76,8 @@ type Task struct {
 type Plan struct {
 	Result
 	Apply func(ctx context.Context, r *Result) error
+	// Effects say what Apply would do, for later tasks in check mode.
+	Effects []Effect
 }
 
 // Result is the outcome of a task on one host.
@@ -90,6 +97,10 @@ type Result struct {
 	// Output is text shown under the task's result line whatever the
 	// verbosity and the status (health_report's table).
 	Output string
+	// Unknown is set in check mode when what the task would do depends on
+	// what earlier planned changes leave on the host: the result says so
+	// (and counts as a change) instead of guessing.
+	Unknown bool
 }
 
 // Diff is a change of content, shown by --diff as a unified diff.

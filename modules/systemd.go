@@ -52,12 +52,9 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 	}
 	plan := &Plan{Result: Result{Data: map[string]any{"name": params.Name, "status": status}}}
 	if status["LoadState"] == "not-found" && !params.DaemonReload {
-		if t.Check {
-			// In check mode the package that brings the unit is planned,
-			// not installed: say what would happen instead of failing.
-			plan.Changed = true
-			plan.Msg = fmt.Sprintf("unit %s does not exist yet: would be %s once an earlier task installs it", params.Name, systemdWanted(params))
-			return plan, nil
+		if why := systemdPlannedUnit(t.Effects, params.Name); why != "" {
+			return unknownPlan(fmt.Sprintf("unit %s does not exist yet (%s); it would be %s", params.Name, why, systemdWanted(params)),
+				plan.Data, systemdEffects(params)...), nil
 		}
 		return nil, fmt.Errorf("systemd: could not find the requested service %s on the host", params.Name)
 	}
@@ -67,6 +64,7 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 		// can we see its state, so Apply reloads and plans again.
 		plan.Changed = true
 		plan.Msg = params.Name + " is not loaded yet; would daemon-reload and then apply"
+		plan.Effects = systemdEffects(params)
 		plan.Apply = func(ctx context.Context, r *Result) error {
 			if err := systemdRun(ctx, t, [][]string{{"systemctl", "daemon-reload"}}); err != nil {
 				return err
@@ -93,8 +91,42 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 		msgs = append(msgs, s[1])
 	}
 	plan.Msg = strings.Join(msgs, ", ")
+	plan.Effects = systemdEffects(params)
 	plan.Apply = func(ctx context.Context, r *Result) error { return systemdRun(ctx, t, steps) }
 	return plan, nil
+}
+
+// systemdUnitDirs are where a unit file an earlier task writes makes the
+// unit exist.
+var systemdUnitDirs = []string{"/etc/systemd/system/", "/usr/lib/systemd/system/", "/lib/systemd/system/"}
+
+// systemdPlannedUnit says why a unit missing now may exist once earlier
+// planned changes are applied ("" when nothing would make it): its unit
+// file is planned, or a change with an unknown footprint (a package).
+func systemdPlannedUnit(e *Effects, name string) string {
+	unit := name
+	if !strings.Contains(unit, ".") {
+		unit += ".service"
+	}
+	for _, d := range systemdUnitDirs {
+		if f, ok := e.Planned(PathEffect, d+unit); ok && f.State != "absent" {
+			return "an earlier task writes " + d + unit
+		}
+	}
+	if opaque := e.Opaque(); len(opaque) > 0 {
+		return "an earlier change may install it: " + opaque[len(opaque)-1]
+	}
+	return ""
+}
+
+// systemdEffects is what the unit's change does: its state, and, since a
+// started service may make anything (a data directory), an opaque change.
+func systemdEffects(params *systemdParams) []Effect {
+	effs := []Effect{{Kind: UnitEffect, Name: params.Name, State: systemdWanted(params)}}
+	if params.State == "started" || params.State == "restarted" {
+		effs = append(effs, opaqueEffect("systemd: %s %s", params.State, params.Name))
+	}
+	return effs
 }
 
 // systemdSteps lists the systemctl commands that bring the unit to params,

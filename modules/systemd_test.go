@@ -113,16 +113,37 @@ func TestSystemdDaemonReloadOnly(t *testing.T) {
 	}
 }
 
-// In check mode a unit that does not exist yet (its package is only planned)
-// is a change to come, not a failure; outside check mode it fails.
+// In check mode a unit that does not exist yet is unknown until applied
+// when an earlier task plans its unit file or a package; with nothing
+// planned, and outside check mode, it fails as the real run does.
 func TestSystemdMissingUnitInCheckMode(t *testing.T) {
-	fake := conntest.New().On("systemctl show", 0, systemdState("not-found", "inactive", ""))
-	p := systemdParams{Name: "containerd", State: "restarted"}
-	plan, err := systemdPlan(context.Background(), &Task{Conn: fake, Check: true}, &p)
-	if err != nil || !plan.Changed || !strings.Contains(plan.Msg, "does not exist yet: would be restarted") {
-		t.Fatalf("check mode: plan %+v, err %v", plan, err)
+	tests := []struct {
+		name    string
+		check   bool
+		planned []Effect
+		msg     string // "" for the real run's failure
+	}{
+		{"unit file planned", true, []Effect{{Kind: PathEffect, Name: "/etc/systemd/system/containerd.service", State: "file"}},
+			"unknown until applied: unit containerd does not exist yet (an earlier task writes /etc/systemd/system/containerd.service); it would be restarted"},
+		{"package planned", true, []Effect{opaqueEffect("yum: installed containerd")}, "an earlier change may install it: yum: installed containerd"},
+		{"unit file removed", true, []Effect{{Kind: PathEffect, Name: "/etc/systemd/system/containerd.service", State: "absent"}}, ""},
+		{"nothing planned", true, nil, ""},
+		{"real run", false, nil, ""},
 	}
-	if _, err := systemdPlan(context.Background(), &Task{Conn: fake}, &p); err == nil {
-		t.Fatal("outside check mode a missing unit must fail")
+	for _, tt := range tests {
+		fake := conntest.New().On("systemctl show", 0, systemdState("not-found", "inactive", ""))
+		task := &Task{Conn: fake, Check: tt.check}
+		if tt.check {
+			task.Effects = &Effects{}
+			task.Effects.add(tt.planned...)
+		}
+		p := systemdParams{Name: "containerd", State: "restarted"}
+		plan, err := systemdPlan(context.Background(), task, &p)
+		switch {
+		case tt.msg == "" && (err == nil || !strings.Contains(err.Error(), "could not find")):
+			t.Errorf("%s: plan %+v, err %v; want the real run's failure", tt.name, plan, err)
+		case tt.msg != "" && (err != nil || !plan.Changed || !plan.Unknown || !strings.Contains(plan.Msg, tt.msg)):
+			t.Errorf("%s: plan %+v, err %v", tt.name, plan, err)
+		}
 	}
 }

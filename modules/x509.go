@@ -80,11 +80,11 @@ type x509State struct {
 func x509Plan(ctx context.Context, t *Task, params *x509Params) (*Plan, error) {
 	x509Defaults(params)
 	st, err := x509Inspect(params)
-	if err != nil && t.Check && errors.Is(err, fs.ErrNotExist) && !params.CA {
-		// Truthful check mode on a fresh controller: the CA this
-		// certificate needs is made by an earlier task of the same run.
-		return &Plan{Result: Result{Changed: true, Data: x509Data(params, nil),
-			Msg: "would issue a new certificate (its CA does not exist yet: " + err.Error() + ")"}}, nil
+	if _, planned := t.Effects.Planned(PathEffect, params.CACert); err != nil && planned && errors.Is(err, fs.ErrNotExist) && !params.CA {
+		// Check mode on a fresh controller: the CA this certificate needs
+		// is planned by an earlier task of the same run.
+		return unknownPlan("would issue a new certificate once an earlier task has made its CA ("+err.Error()+")",
+			x509Data(params, nil), x509Effects(params)...), nil
 	}
 	if err != nil {
 		return nil, err
@@ -95,6 +95,7 @@ func x509Plan(ctx context.Context, t *Task, params *x509Params) (*Plan, error) {
 	}
 	plan.Changed = true
 	plan.Msg = strings.Join(st.reasons, "; ")
+	plan.Effects = x509Effects(params)
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		mu, _ := x509Locks.LoadOrStore(params.Cert, &sync.Mutex{})
 		mu.(*sync.Mutex).Lock()
@@ -383,4 +384,9 @@ func x509SameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// x509Effects are the files on the controller a new certificate replaces.
+func x509Effects(p *x509Params) []Effect {
+	return []Effect{{Kind: PathEffect, Name: p.Cert, State: "file"}, {Kind: PathEffect, Name: p.Key, State: "file"}}
 }

@@ -169,6 +169,7 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 	}
 	plan.Changed = true
 	plan.Msg = strings.Join(msgs, "; ")
+	plan.Effects = yumEffects(changes, plan.Msg)
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		base := append([]string{mgr, "-y"}, yumOpts(params)...)
 		if params.UpdateCache && mgr == "dnf" {
@@ -401,4 +402,22 @@ func yumVerCmp(a, b string) int {
 		return -1
 	}
 	return 1
+}
+
+// yumEffects is what the transaction does: packages present or absent, and
+// an opaque change, since packages bring directories, units and binaries
+// later tasks may need.
+func yumEffects(changes map[string][]string, msg string) []Effect {
+	var effs []Effect
+	for _, k := range []string{"installed", "updated", "downgraded", "removed"} {
+		state := "present"
+		if k == "removed" {
+			state = "absent"
+		}
+		for _, spec := range changes[k] {
+			name, _ := yumSplit(spec)
+			effs = append(effs, Effect{Kind: PackageEffect, Name: name, State: state})
+		}
+	}
+	return append(effs, opaqueEffect("yum: %s", msg))
 }

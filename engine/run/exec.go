@@ -319,7 +319,7 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 		ctx, cancel = context.WithTimeout(ctx, mt.Timeout)
 		defer cancel()
 	}
-	return p.execModule(ctx, t, h, mt, pr)
+	return p.execModule(ctx, t, h, mt, pr, target)
 }
 
 // delegate returns the host a task's module runs on, and its variables.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/playbook"
@@ -13,9 +14,19 @@ import (
 
 // execModule runs a task's module on a host through modules.Execute, the
 // one plan-gate-apply path, and turns its one error type into the task's
-// result. The bool is true when the host was unreachable.
-func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState, mt *modules.Task, params any) (modules.Result, bool) {
+// result. target is the host the module runs on (the delegate). The bool
+// is true when the host was unreachable.
+func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState, mt *modules.Task, params any, target string) (modules.Result, bool) {
 	mt.Pos = t.Pos.String()
+	if mt.Check {
+		// Later tasks plan against what this one would do: on the host the
+		// module runs on, or on the controller.
+		where := target
+		if modules.Has(t.Module, modules.OnController) {
+			where = ""
+		}
+		mt.Effects = plannedOf(p.r).Of(where)
+	}
 	res, err := modules.Execute(ctx, t.Module, mt, params)
 	if err == nil {
 		return res, false
@@ -66,3 +77,13 @@ func factsLevel(t *playbook.Task) vars.Level {
 
 // showsData reports whether the task's result data is its output (debug).
 func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.ShowsData) }
+
+// planned holds each run's planned effects (*runner to *modules.Planned),
+// kept across plays: a later play plans against what an earlier one would
+// have done. One run per process in practice; tests start more.
+var planned sync.Map
+
+func plannedOf(r *runner) *modules.Planned {
+	v, _ := planned.LoadOrStore(r, &modules.Planned{})
+	return v.(*modules.Planned)
+}

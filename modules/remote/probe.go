@@ -32,6 +32,10 @@ type PathInfo struct {
 	// IntoDir is set when the path was a directory and ProbeOpts.IntoDir
 	// was applied; Followed when a link was followed to Path.
 	IntoDir, Followed bool
+	// Unknown is not on the wire: the caller sets it when the path's
+	// state is only known once earlier planned changes are applied, and
+	// says why.
+	Unknown string
 }
 
 // ProbeOpts says what a probe reads besides the stat.

@@ -1,0 +1,238 @@
+package modules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+)
+
+// Effect is one thing a planned change will do to a host (or, for modules
+// that run on the controller, to the controller). In check mode nothing is
+// applied, so later tasks plan against the host's state plus the effects of
+// the earlier tasks' plans: a `file state=directory` makes the directory a
+// later `copy` writes into, a `lineinfile create: true` the file a later
+// `blockinfile` edits.
+type Effect struct {
+	Kind EffectKind
+	// Name is the path, package, unit or kubeadm action.
+	Name string
+	// State is a path's planned type ("file", "directory", "link",
+	// "absent"), a package's "present" or "absent", a unit's state.
+	State string
+	// Mode is a path's planned permission bits, when ModeKnown.
+	Mode      uint32
+	ModeKnown bool
+	// Content is a planned file's content, when ContentKnown.
+	Content      []byte
+	ContentKnown bool
+	// KeepsContent: only attributes change, the content stays the host's.
+	KeepsContent bool
+	// Target is a planned link's target.
+	Target string
+}
+
+// EffectKind says what an Effect changes.
+type EffectKind uint8
+
+const (
+	// PathEffect: a path is created, changed or removed.
+	PathEffect EffectKind = iota
+	// PackageEffect: a package is installed or removed.
+	PackageEffect
+	// UnitEffect: a systemd unit is started, stopped, enabled...
+	UnitEffect
+	// KubeadmEffect: kubeadm init, join or reset runs.
+	KubeadmEffect
+	// OpaqueEffect: a change whose footprint on paths is not known until
+	// it is applied (a package brings directories, a command does
+	// anything): a path missing now may exist by then. Name says what.
+	OpaqueEffect
+)
+
+// Effects is what earlier tasks of this run plan to do to one host. Its
+// methods are safe on a nil *Effects, which is what a task outside check
+// mode gets: then the host's own state is the whole truth.
+type Effects struct {
+	mu     sync.Mutex
+	byKind [OpaqueEffect]map[string]Effect
+	opaque []string
+}
+
+// add records effects in order: a later effect on a name replaces an
+// earlier one.
+func (e *Effects) add(effs ...Effect) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range effs {
+		if f.Kind == OpaqueEffect {
+			e.opaque = append(e.opaque, f.Name)
+			continue
+		}
+		if e.byKind[f.Kind] == nil {
+			e.byKind[f.Kind] = map[string]Effect{}
+		}
+		if f.Kind == PathEffect {
+			f.Name = path.Clean(f.Name)
+			if prev, ok := e.byKind[f.Kind][f.Name]; ok && f.KeepsContent && prev.State == f.State {
+				// Attributes of a planned file: its planned content stays.
+				f.Content, f.ContentKnown, f.KeepsContent, f.Target = prev.Content, prev.ContentKnown, prev.KeepsContent, prev.Target
+				if !f.ModeKnown {
+					f.Mode, f.ModeKnown = prev.Mode, prev.ModeKnown
+				}
+			}
+		}
+		e.byKind[f.Kind][f.Name] = f
+	}
+}
+
+// Planned returns the planned effect of kind on name.
+func (e *Effects) Planned(kind EffectKind, name string) (Effect, bool) {
+	if e == nil || kind == OpaqueEffect {
+		return Effect{}, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if kind == PathEffect {
+		name = path.Clean(name)
+	}
+	f, ok := e.byKind[kind][name]
+	return f, ok
+}
+
+// Opaque lists the planned changes whose footprint is unknown, in order.
+func (e *Effects) Opaque() []string {
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.opaque...)
+}
+
+// plannedDir reports whether dir is a planned directory, or the planned
+// parent of a planned path (file state=directory makes the parents too).
+func (e *Effects) plannedDir(dir string) bool {
+	if e == nil {
+		return false
+	}
+	dir = path.Clean(dir)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for name, f := range e.byKind[PathEffect] {
+		if f.State == "absent" {
+			continue
+		}
+		if (name == dir && f.State == "directory") || strings.HasPrefix(name, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Planned is every host's Effects in one run, and the controller's under
+// the name "". The executor keeps one for a check-mode run.
+type Planned struct {
+	mu    sync.Mutex
+	hosts map[string]*Effects
+}
+
+// Of is host's Effects ("" the controller's), made on first use.
+func (p *Planned) Of(host string) *Effects {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hosts == nil {
+		p.hosts = map[string]*Effects{}
+	}
+	e := p.hosts[host]
+	if e == nil {
+		e = &Effects{}
+		p.hosts[host] = e
+	}
+	return e
+}
+
+// withPlanned lays e's planned effects over what a probe with o saw, so a
+// plan in check mode sees what earlier tasks would have left. A path that
+// does not exist while an opaque change is pending is Unknown.
+func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
+	if e == nil {
+		return
+	}
+	if f, ok := e.Planned(PathEffect, info.Path); ok && f.State == "directory" && o.IntoDir != "" && !info.IntoDir {
+		info.Path, info.IntoDir = strings.TrimSuffix(info.Path, "/")+"/"+o.IntoDir, true
+		info.Exists, info.ParentDir = false, true
+	}
+	if o.Other != "" {
+		if other, ok := e.Planned(PathEffect, o.Other); ok {
+			info.OtherExists = other.State != "absent"
+		}
+	}
+	f, ok := e.Planned(PathEffect, info.Path)
+	if !ok {
+		if !info.ParentDir && e.plannedDir(path.Dir(info.Path)) {
+			info.ParentDir = true
+		}
+		if opaque := e.Opaque(); !info.Exists && len(opaque) > 0 {
+			info.Unknown = fmt.Sprintf("%s does not exist yet, and an earlier change may make it (%s)", info.Path, opaque[len(opaque)-1])
+		}
+		return
+	}
+	planned := pathInfo{Path: info.Path, ParentDir: true, IntoDir: info.IntoDir, Followed: info.Followed,
+		OtherExists: info.OtherExists, LinkTarget: f.Target}
+	if f.State == "absent" {
+		planned.ParentDir = info.ParentDir || e.plannedDir(path.Dir(info.Path))
+		*info = planned
+		return
+	}
+	planned.Exists, planned.Type = true, f.State
+	planned.Readable, planned.Writable = true, true
+	planned.Owner, planned.Group, planned.UID, planned.GID = info.Owner, info.Group, info.UID, info.GID
+	switch {
+	case f.ModeKnown:
+		planned.Mode = f.Mode
+	case info.Exists:
+		planned.Mode = info.Mode
+	case f.State == "directory":
+		planned.Mode, planned.Executable = 0o755, true // what umask 022 gives
+	default:
+		planned.Mode = 0o644
+	}
+	if f.State == "file" {
+		if f.KeepsContent && info.Exists {
+			planned.Size, planned.SHA256, planned.Content, planned.HasContent = info.Size, info.SHA256, info.Content, info.HasContent
+		} else if f.ContentKnown {
+			planned.Size, planned.SHA256 = int64(len(f.Content)), sha256Hex(f.Content)
+			if o.Content > 0 && planned.Size <= o.Content {
+				planned.Content, planned.HasContent = f.Content, true
+			}
+		} else {
+			planned.Unknown = "the content of " + info.Path + " is known once an earlier task has written it"
+		}
+	}
+	*info = planned
+}
+
+// unknownPlan is a check-mode plan whose outcome depends on what earlier
+// planned changes leave on the host: it counts as a change, says why, and
+// still passes on what it would do.
+func unknownPlan(why string, data map[string]any, effs ...Effect) *Plan {
+	return &Plan{Result: Result{Changed: true, Unknown: true, Msg: "unknown until applied: " + why, Data: data}, Effects: effs}
+}
+
+// opaqueEffect is a change with an unknown footprint, named by what it does.
+func opaqueEffect(format string, a ...any) Effect {
+	return Effect{Kind: OpaqueEffect, Name: fmt.Sprintf(format, a...)}
+}
+
+// attrsEffect is a change of an existing path's attributes only.
+func attrsEffect(info *pathInfo, a fileAttrs) Effect {
+	f := Effect{Kind: PathEffect, Name: info.Path, State: info.Type, KeepsContent: true}
+	if a.Mode.IsSet() && !a.Mode.Preserve() {
+		f.Mode, f.ModeKnown = a.Mode.Apply(info.Mode, info.Type == "directory"), true
+	}
+	return f
+}
