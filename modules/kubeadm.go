@@ -65,7 +65,6 @@ if [ "$2" = validate ]; then
 fi`)
 
 func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, error) {
-	bin := params.KubeadmBin
 	var secrets []string
 	for _, s := range []string{params.Token, params.CertificateKey} {
 		if s != "" {
@@ -73,43 +72,11 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		}
 	}
 	plan := &Plan{Result: Result{Data: map[string]any{"action": params.Action}, Secrets: secrets}}
-
 	switch params.Action {
 	case "certificate_key":
-		// Generating a random key changes nothing on the host.
-		out, err := kubeadmRun(ctx, t, &conn.Cmd{Args: []string{bin, "certs", "certificate-key"}})
-		if err != nil {
-			return nil, err
-		}
-		key := kubeadmLastLine(out)
-		plan.Data["certificate_key"] = key
-		plan.Secrets = append(plan.Secrets, key)
-		return plan, nil
+		return kubeadmCertificateKey(ctx, t, params, plan)
 	case "config_validate":
-		if params.Config == "" {
-			return nil, fmt.Errorf("kubeadm: config_validate needs config")
-		}
-		if t.Check {
-			// Read-only, so it runs in check mode too, unless what it
-			// needs is only planned: the config (template) or kubeadm
-			// itself (a package).
-			res, err := t.Run(ctx, &conn.Cmd{Script: "test -e " + conn.Quote(params.Config) + " && command -v " + conn.Quote(bin) + " >/dev/null"})
-			if err != nil {
-				return nil, err
-			}
-			if why := kubeadmPending(t.Effects, params.Config); res.ExitCode != 0 && why != "" {
-				// Validating changes nothing: unknown, not a change.
-				plan.Unknown = true
-				plan.Msg = "unknown until applied: would validate " + params.Config + " (" + why + ")"
-				return plan, nil
-			}
-		}
-		out, err := kubeadmRun(ctx, t, &conn.Cmd{Args: []string{bin, "config", "validate", "--config", params.Config}})
-		if err != nil {
-			return nil, err
-		}
-		plan.Msg = strings.TrimSpace(out)
-		return plan, nil
+		return kubeadmConfigValidate(ctx, t, params, plan)
 	case "join":
 		if params.Config == "" && (params.APIServerEndpoint == "" || params.Token == "" || params.DiscoveryTokenCACertHash == "") {
 			return nil, fmt.Errorf("kubeadm: join needs config, or api_server_endpoint, token and discovery_token_ca_cert_hash")
@@ -118,12 +85,80 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 			return nil, fmt.Errorf("kubeadm: a control-plane join needs certificate_key (or a config with certificateKey)")
 		}
 	}
+	sec, err := kubeadmReadState(ctx, t, params, plan)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &conn.Cmd{Secrets: secrets}
+	done, err := kubeadmCommand(t, params, sec, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if done != "" {
+		plan.Msg = done
+		return plan, nil
+	}
+	plan.Changed = true
+	plan.Msg = "would run: " + conn.Explain(cmd)
+	if _, ok := sec["noconfig"]; ok {
+		plan.Msg += " (" + params.Config + " not on the host yet, not validated)"
+	}
+	plan.Data["cmd"] = conn.Explain(cmd)
+	plan.Effects = kubeadmEffects(params.Action, plan.Msg)
+	plan.Apply = func(ctx context.Context, r *Result) error { return kubeadmApply(ctx, t, params, cmd, r) }
+	return plan, nil
+}
 
+// kubeadmCertificateKey generates a key: random, it changes nothing on the
+// host, so it runs in the plan.
+func kubeadmCertificateKey(ctx context.Context, t *Task, params *kubeadmParams, plan *Plan) (*Plan, error) {
+	out, err := kubeadmRun(ctx, t, &conn.Cmd{Args: []string{params.KubeadmBin, "certs", "certificate-key"}})
+	if err != nil {
+		return nil, err
+	}
+	key := kubeadmLastLine(out)
+	plan.Data["certificate_key"] = key
+	plan.Secrets = append(plan.Secrets, key)
+	return plan, nil
+}
+
+// kubeadmConfigValidate validates a config: read-only, so it runs in the
+// plan, in check mode too unless what it needs is only planned (the config
+// from a template, kubeadm itself from a package).
+func kubeadmConfigValidate(ctx context.Context, t *Task, params *kubeadmParams, plan *Plan) (*Plan, error) {
+	bin := params.KubeadmBin
+	if params.Config == "" {
+		return nil, fmt.Errorf("kubeadm: config_validate needs config")
+	}
+	if t.Check {
+		res, err := t.Run(ctx, &conn.Cmd{Script: "test -e " + conn.Quote(params.Config) + " && command -v " + conn.Quote(bin) + " >/dev/null"})
+		if err != nil {
+			return nil, err
+		}
+		if why := kubeadmPending(t.Effects, params.Config); res.ExitCode != 0 && why != "" {
+			// Validating changes nothing: unknown, not a change.
+			plan.Unknown = true
+			plan.Msg = "unknown until applied: would validate " + params.Config + " (" + why + ")"
+			return plan, nil
+		}
+	}
+	out, err := kubeadmRun(ctx, t, &conn.Cmd{Args: []string{bin, "config", "validate", "--config", params.Config}})
+	if err != nil {
+		return nil, err
+	}
+	plan.Msg = strings.TrimSpace(out)
+	return plan, nil
+}
+
+// kubeadmReadState reads what exists of a cluster on the node (and, in
+// check mode, validates the config init or join would use); it puts the
+// CA's hash in the plan's data.
+func kubeadmReadState(ctx context.Context, t *Task, params *kubeadmParams, plan *Plan) (remote.Sections, error) {
 	validate := ""
 	if t.Check && params.Config != "" && (params.Action == "init" || params.Action == "join") {
 		validate = "validate"
 	}
-	res, err := t.Run(ctx, &conn.Cmd{Script: "sh -c " + conn.Quote(kubeadmScript) + " kubeadm " + conn.QuoteArgs([]string{params.Config, validate, bin})})
+	res, err := t.Run(ctx, &conn.Cmd{Script: "sh -c " + conn.Quote(kubeadmScript) + " kubeadm " + conn.QuoteArgs([]string{params.Config, validate, params.KubeadmBin})})
 	if err != nil {
 		return nil, err
 	}
@@ -141,13 +176,20 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		}
 		plan.Data["ca_cert_hash"] = hash
 	}
+	return sec, nil
+}
 
-	cmd := &conn.Cmd{Secrets: secrets}
+// kubeadmCommand fills cmd with what the action runs on a node in state
+// sec, or returns why nothing needs to run.
+func kubeadmCommand(t *Task, params *kubeadmParams, sec remote.Sections, cmd *conn.Cmd) (done string, err error) {
+	bin := params.KubeadmBin
+	// In check mode an earlier kubeadm init may be planned to make the
+	// control plane: the plan is then the command that would run.
+	initialised := sec["admin"] != "" || kubeadmInitPlanned(t.Effects)
 	switch params.Action {
 	case "init":
 		if sec["admin"] != "" {
-			plan.Msg = kubeadmAdminConf + " exists: the cluster is initialised"
-			return plan, nil
+			return kubeadmAdminConf + " exists: the cluster is initialised", nil
 		}
 		cmd.Args = []string{bin, "init"}
 		if params.Config != "" {
@@ -158,35 +200,22 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		}
 	case "join":
 		if sec["kubelet"] != "" {
-			plan.Msg = kubeadmKubeletConf + " exists: the node has joined"
-			return plan, nil
+			return kubeadmKubeletConf + " exists: the node has joined", nil
 		}
-		cmd.Args = []string{bin, "join"}
-		if params.Config != "" {
-			cmd.Args = append(cmd.Args, "--config", params.Config)
-		} else {
-			cmd.Args = append(cmd.Args, string(params.APIServerEndpoint), "--token", params.Token,
-				"--discovery-token-ca-cert-hash", params.DiscoveryTokenCACertHash)
-			if params.ControlPlane {
-				cmd.Args = append(cmd.Args, "--control-plane", "--certificate-key", params.CertificateKey)
-			}
-		}
+		cmd.Args = kubeadmJoinArgs(params)
 	case "reset":
 		if sec["admin"] == "" && sec["kubelet"] == "" && sec["kubeletconfig"] == "" && sec["manifests"] == "" {
-			plan.Msg = "nothing to reset"
-			return plan, nil
+			return "nothing to reset", nil
 		}
 		cmd.Args = []string{bin, "reset", "-f"}
 	case "token_create":
-		if sec["admin"] == "" && !kubeadmInitPlanned(t.Effects) {
-			return nil, fmt.Errorf("kubeadm: token_create needs an initialised control plane (%s)", kubeadmAdminConf)
+		if !initialised {
+			return "", fmt.Errorf("kubeadm: token_create needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "token", "create", "--print-join-command"}
 	case "upload_certs":
-		// In check mode an earlier kubeadm init may be planned to make the
-		// control plane: the plan is then the command that would run.
-		if sec["admin"] == "" && !kubeadmInitPlanned(t.Effects) {
-			return nil, fmt.Errorf("kubeadm: upload_certs needs an initialised control plane (%s)", kubeadmAdminConf)
+		if !initialised {
+			return "", fmt.Errorf("kubeadm: upload_certs needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "init", "phase", "upload-certs", "--upload-certs"}
 		if params.Config != "" {
@@ -200,40 +229,49 @@ func kubeadmPlan(ctx context.Context, t *Task, params *kubeadmParams) (*Plan, er
 		cmd.Args = append(cmd.Args, "--ignore-preflight-errors="+strings.Join(params.IgnorePreflightErrors, ","))
 	}
 	cmd.Args = append(cmd.Args, params.ExtraArgs...)
-	plan.Changed = true
-	plan.Msg = "would run: " + conn.Explain(cmd)
-	if _, ok := sec["noconfig"]; ok {
-		plan.Msg += " (" + params.Config + " not on the host yet, not validated)"
+	return "", nil
+}
+
+func kubeadmJoinArgs(params *kubeadmParams) []string {
+	args := []string{params.KubeadmBin, "join"}
+	if params.Config != "" {
+		return append(args, "--config", params.Config)
 	}
-	plan.Data["cmd"] = conn.Explain(cmd)
-	plan.Effects = kubeadmEffects(params.Action, plan.Msg)
-	plan.Apply = func(ctx context.Context, r *Result) error {
-		r.Msg = ""
-		out, err := kubeadmRun(ctx, t, cmd)
-		r.Data["stdout"] = conn.Redact(out, cmd.Secrets)
-		if err != nil {
-			return err
-		}
-		switch params.Action {
-		case "init", "token_create":
-			if params.Action == "init" {
-				if b, err := t.Conn.ReadFile(ctx, kubeadmCACert, t.Become); err == nil {
-					if hash, err := kubeadmCAHash(b); err == nil {
-						r.Data["ca_cert_hash"] = hash
-					}
+	args = append(args, string(params.APIServerEndpoint), "--token", params.Token,
+		"--discovery-token-ca-cert-hash", params.DiscoveryTokenCACertHash)
+	if params.ControlPlane {
+		args = append(args, "--control-plane", "--certificate-key", params.CertificateKey)
+	}
+	return args
+}
+
+// kubeadmApply runs cmd and registers what it printed: the join data of
+// init and token_create, the key of upload_certs.
+func kubeadmApply(ctx context.Context, t *Task, params *kubeadmParams, cmd *conn.Cmd, r *Result) error {
+	r.Msg = ""
+	out, err := kubeadmRun(ctx, t, cmd)
+	r.Data["stdout"] = conn.Redact(out, cmd.Secrets)
+	if err != nil {
+		return err
+	}
+	switch params.Action {
+	case "init", "token_create":
+		if params.Action == "init" {
+			if b, err := t.Conn.ReadFile(ctx, kubeadmCACert, t.Become); err == nil {
+				if hash, err := kubeadmCAHash(b); err == nil {
+					r.Data["ca_cert_hash"] = hash
 				}
 			}
-			kubeadmJoinData(r, out, params.CertificateKey)
-		case "upload_certs":
-			key := kubeadmLastLine(out)
-			r.Data["certificate_key"] = key
-			r.Secrets = append(r.Secrets, key)
 		}
-		// Output holds the new token and key: redact what we now know.
-		r.Data["stdout"] = conn.Redact(out, r.Secrets)
-		return nil
+		kubeadmJoinData(r, out, params.CertificateKey)
+	case "upload_certs":
+		key := kubeadmLastLine(out)
+		r.Data["certificate_key"] = key
+		r.Secrets = append(r.Secrets, key)
 	}
-	return plan, nil
+	// Output holds the new token and key: redact what we now know.
+	r.Data["stdout"] = conn.Redact(out, r.Secrets)
+	return nil
 }
 
 var (

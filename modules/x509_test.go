@@ -176,3 +176,40 @@ func TestX509ConcurrentCA(t *testing.T) {
 		t.Errorf("hosts saw %d different CAs", len(serials))
 	}
 }
+
+// In check mode a certificate whose CA an earlier task plans is unknown
+// until applied; with no CA planned it fails as the real run does.
+func TestX509CheckModeAfterPlannedCA(t *testing.T) {
+	dir := t.TempDir()
+	ca := &x509Params{Cert: filepath.Join(dir, "ca.crt"), CA: true, CommonName: "ca", KeyType: "ecdsa", RenewBefore: 30}
+	leaf := x509Params{Cert: filepath.Join(dir, "leaf.crt"), CACert: ca.Cert, CommonName: "leaf", KeyType: "ecdsa", RenewBefore: 30}
+	for _, withCA := range []bool{true, false} {
+		task := &Task{Check: true, Effects: &Effects{}}
+		if withCA {
+			res, err := Execute(context.Background(), mustLookup(t, "x509"), task, ca)
+			if err != nil || !res.Changed {
+				t.Fatalf("CA: %+v %v", res, err)
+			}
+		}
+		p := leaf
+		res, err := Execute(context.Background(), mustLookup(t, "x509"), task, &p)
+		switch {
+		case withCA && (err != nil || !res.Unknown || !res.Changed):
+			t.Errorf("after a planned CA: %+v %v", res, err)
+		case !withCA && err == nil:
+			t.Errorf("no CA planned: %+v, want the real run's failure", res)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("check mode wrote %v", entries)
+	}
+}
+
+func mustLookup(t *testing.T, name string) Module {
+	t.Helper()
+	m, ok := Lookup(name)
+	if !ok {
+		t.Fatalf("no module %s", name)
+	}
+	return m
+}

@@ -50,8 +50,53 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 	if state == "" {
 		state = params.State
 	}
-	pkgs := make([]*yumPkg, 0, len(params.Name))
-	for _, spec := range params.Name {
+	pkgs, err := yumPackages(params.Name)
+	if err != nil {
+		return nil, err
+	}
+	res, err := t.Run(ctx, &conn.Cmd{Script: yumStateScript(params, state, pkgs)})
+	if err != nil {
+		return nil, err
+	}
+	sec := remote.Parse(res.Stdout)
+	mgr := strings.TrimSpace(sec["mgr"])
+	if mgr == "" {
+		return nil, fmt.Errorf("yum: neither dnf nor yum is installed")
+	}
+	for i, pk := range pkgs {
+		q := yumParseQ(sec[fmt.Sprintf("q%d", i)])
+		pk.matched = len(q) > 0
+		pk.installed = q
+		if pk.name != pk.spec {
+			pk.installed = yumParseQ(sec[fmt.Sprintf("n%d", i)])
+		}
+	}
+	changes, err := yumChanges(params, state, pkgs, sec, mgr)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Result: Result{Data: map[string]any{"changes": changes, "results": []string{}}}}
+	if len(changes) == 0 {
+		plan.Msg = "nothing to do"
+		return plan, nil
+	}
+	var msgs []string
+	for _, k := range []string{"installed", "updated", "downgraded", "removed"} {
+		if len(changes[k]) > 0 {
+			msgs = append(msgs, k+" "+strings.Join(changes[k], ", "))
+		}
+	}
+	plan.Changed = true
+	plan.Msg = strings.Join(msgs, "; ")
+	plan.Effects = yumEffects(changes, plan.Msg)
+	plan.Apply = func(ctx context.Context, r *Result) error { return yumApply(ctx, t, params, mgr, changes, r) }
+	return plan, nil
+}
+
+// yumPackages parses the requested package specs.
+func yumPackages(specs []string) ([]*yumPkg, error) {
+	pkgs := make([]*yumPkg, 0, len(specs))
+	for _, spec := range specs {
 		spec = strings.TrimSpace(spec)
 		if spec == "" {
 			continue
@@ -62,6 +107,13 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 		name, version := yumSplit(spec)
 		pkgs = append(pkgs, &yumPkg{spec: spec, name: name, version: version})
 	}
+	return pkgs, nil
+}
+
+// yumStateScript reads everything the plan needs in one round trip: the
+// package manager, rpm -q of each package and, as state needs, what the
+// repositories have.
+func yumStateScript(params *yumParams, state string, pkgs []*yumPkg) string {
 	rpm := "rpm"
 	if params.InstallRoot != "" {
 		rpm += " " + conn.Quote("--root="+params.InstallRoot)
@@ -92,23 +144,13 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 		}
 		fmt.Fprintf(&b, `if [ -n "$m" ]; then s upd; "$m" -q ${r:+"$r"} %s check-update -- %s 2>&1; echo "rc=$?"; fi`+"\n", opts, conn.QuoteArgs(names))
 	}
-	res, err := t.Run(ctx, &conn.Cmd{Script: remote.Script(b.String())})
-	if err != nil {
-		return nil, err
-	}
-	sec := remote.Parse(res.Stdout)
-	mgr := strings.TrimSpace(sec["mgr"])
-	if mgr == "" {
-		return nil, fmt.Errorf("yum: neither dnf nor yum is installed")
-	}
-	for i, pk := range pkgs {
-		q := yumParseQ(sec[fmt.Sprintf("q%d", i)])
-		pk.matched = len(q) > 0
-		pk.installed = q
-		if pk.name != pk.spec {
-			pk.installed = yumParseQ(sec[fmt.Sprintf("n%d", i)])
-		}
-	}
+	return remote.Script(b.String())
+}
+
+// yumChanges decides what happens to each package: installed, updated,
+// downgraded or removed; a change the repositories cannot satisfy fails
+// in the plan, so check mode knows.
+func yumChanges(params *yumParams, state string, pkgs []*yumPkg, sec remote.Sections, mgr string) (map[string][]string, error) {
 	updates := map[string]bool{}
 	if state == "latest" {
 		out, rc := sec.Status("upd")
@@ -122,8 +164,6 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 			updates[name] = true
 		}
 	}
-
-	avail := yumAvailable(sec["avail"])
 	changes := map[string][]string{}
 	for _, pk := range pkgs {
 		switch {
@@ -149,6 +189,7 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 				pk.name, strings.Join(pk.installed, ", "), pk.version)
 		}
 	}
+	avail := yumAvailable(sec["avail"])
 	for _, k := range []string{"installed", "updated", "downgraded"} {
 		for _, spec := range changes[k] {
 			if name, v := yumSplit(spec); (v != "" || k == "installed") && !yumIsAvailable(avail, name, v) {
@@ -156,52 +197,40 @@ func yumPlan(ctx context.Context, t *Task, params *yumParams) (*Plan, error) {
 			}
 		}
 	}
-	plan := &Plan{Result: Result{Data: map[string]any{"changes": changes, "results": []string{}}}}
-	if len(changes) == 0 {
-		plan.Msg = "nothing to do"
-		return plan, nil
+	return changes, nil
+}
+
+// yumApply runs the transaction, one package manager command a verb.
+func yumApply(ctx context.Context, t *Task, params *yumParams, mgr string, changes map[string][]string, r *Result) error {
+	base := append([]string{mgr, "-y"}, yumOpts(params)...)
+	if params.UpdateCache && mgr == "dnf" {
+		base = append(base, "--refresh")
 	}
-	var msgs []string
-	for _, k := range []string{"installed", "updated", "downgraded", "removed"} {
-		if len(changes[k]) > 0 {
-			msgs = append(msgs, k+" "+strings.Join(changes[k], ", "))
+	var steps []string
+	add := func(verb string, pkgs []string) {
+		if len(pkgs) > 0 {
+			args := append(append(append([]string{}, base...), verb, "--"), pkgs...)
+			steps = append(steps, conn.QuoteArgs(args))
 		}
 	}
-	plan.Changed = true
-	plan.Msg = strings.Join(msgs, "; ")
-	plan.Effects = yumEffects(changes, plan.Msg)
-	plan.Apply = func(ctx context.Context, r *Result) error {
-		base := append([]string{mgr, "-y"}, yumOpts(params)...)
-		if params.UpdateCache && mgr == "dnf" {
-			base = append(base, "--refresh")
-		}
-		var steps []string
-		add := func(verb string, pkgs []string) {
-			if len(pkgs) > 0 {
-				args := append(append(append([]string{}, base...), verb, "--"), pkgs...)
-				steps = append(steps, conn.QuoteArgs(args))
-			}
-		}
-		if params.UpdateCache && mgr == "yum" {
-			steps = append(steps, "yum -q makecache fast")
-		}
-		// Pinned versions above the installed one install as upgrades.
-		add("install", append(changes["installed"], yumPinned(changes["updated"], true)...))
-		add("upgrade", yumPinned(changes["updated"], false))
-		add("downgrade", changes["downgraded"])
-		add("remove", changes["removed"])
-		res, err := t.Run(ctx, &conn.Cmd{Script: strings.Join(steps, " && ")})
-		if err != nil {
-			return err
-		}
-		lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
-		r.Data["results"] = lines
-		if res.ExitCode != 0 {
-			return fmt.Errorf("yum: %s failed (exit %d): %s", mgr, res.ExitCode, bytes.TrimSpace(append(res.Stderr, res.Stdout...)))
-		}
-		return nil
+	if params.UpdateCache && mgr == "yum" {
+		steps = append(steps, "yum -q makecache fast")
 	}
-	return plan, nil
+	// Pinned versions above the installed one install as upgrades.
+	add("install", append(changes["installed"], yumPinned(changes["updated"], true)...))
+	add("upgrade", yumPinned(changes["updated"], false))
+	add("downgrade", changes["downgraded"])
+	add("remove", changes["removed"])
+	res, err := t.Run(ctx, &conn.Cmd{Script: strings.Join(steps, " && ")})
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(string(res.Stdout)), "\n")
+	r.Data["results"] = lines
+	if res.ExitCode != 0 {
+		return fmt.Errorf("yum: %s failed (exit %d): %s", mgr, res.ExitCode, bytes.TrimSpace(append(res.Stderr, res.Stdout...)))
+	}
+	return nil
 }
 
 // yumOpts are the options every dnf/yum call of the task gets. Repositories
