@@ -17,8 +17,11 @@ type roleRef struct {
 	name   string
 	pos    Pos
 	params map[string]any
-	own    *scope            // keywords on the entry (when, tags, become, ...)
-	from   map[string]string // tasks_from, vars_from, defaults_from, handlers_from
+	// vars: a roles: entry's vars, which Ansible makes role vars, seen by
+	// the whole play (level 15), unlike its other keys, role params (20).
+	vars map[string]any
+	own  *scope            // keywords on the entry (when, tags, become, ...)
+	from map[string]string // tasks_from, vars_from, defaults_from, handlers_from
 	// allowDuplicates: import_role/include_role's allow_duplicates, which
 	// overrides the role's meta; nil when not given.
 	allowDuplicates *bool
@@ -55,7 +58,7 @@ func (l *loader) roleEntry(n *yaml.Node, pc *playCtx) *roleRef {
 		case "role", "name":
 			ref.name = l.staticStr(e.V, "role name")
 		case "vars":
-			ref.params = mergeMaps(ref.params, l.compiledMap(e.V, "vars"))
+			ref.vars = mergeMaps(ref.vars, l.compiledMap(e.V, "vars"))
 		default:
 			if !l.keyword(e, ref.own, pc) {
 				ref.params = mergeMaps(ref.params, map[string]any{e.Key: l.compiled(e.V)})
@@ -121,7 +124,7 @@ func (l *loader) expandRole(ref *roleRef, s *scope, pc *playCtx, once bool) []*T
 		// allow_duplicates: false on an import makes it run once too.
 		allow, once = *ref.allowDuplicates, true
 	}
-	key := dir + "\x00" + canonical(ref.params) + "\x00" + fmt.Sprint(ref.from)
+	key := dir + "\x00" + canonical(ref.params) + "\x00" + canonical(ref.vars) + "\x00" + fmt.Sprint(ref.from)
 	if once && pc.roleRuns[key] && !allow {
 		return nil
 	}
@@ -131,7 +134,7 @@ func (l *loader) expandRole(ref *roleRef, s *scope, pc *playCtx, once bool) []*T
 
 	role := &Role{Name: filepath.Base(dir), Dir: dir, Params: ref.params}
 	role.Defaults = l.roleVars(dir, "defaults", ref.from["defaults"])
-	role.Vars = l.roleVars(dir, "vars", ref.from["vars"])
+	role.Vars = mergeMaps(l.roleVars(dir, "vars", ref.from["vars"]), ref.vars)
 	rs := s.child(ref.own)
 	rs.role = role
 	rs.searchDirs = uniq([]string{dir, pc.dir})

@@ -54,7 +54,7 @@ class CallbackModule(CallbackBase):
         r = result._result
         if result._task.action in SILENT:
             return
-        if not item and r.get('results') and result._task.loop and status != 'failed':
+        if not item and result._task.loop and status != 'failed' and (r.get('results') or r.get('censored')):
             # The items were written one by one already; as hapb, write the
             # loop's own result only when it failed.
             return
