@@ -73,27 +73,10 @@ func fetchDest(p *fetchParams, host string) (string, error) {
 	return filepath.Join(p.Dest, host, filepath.Clean("/"+p.Src)), nil
 }
 
-// fetchWriteAtomic writes a controller file through a temporary file and a
-// rename, so readers never see it half-written.
+// fetchWriteAtomic writes a controller file, its directory made first.
 func fetchWriteAtomic(name string, b []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(name), ".hapb-fetch.*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return writeFileAtomic(name, b, mode)
 }

@@ -303,22 +303,7 @@ func x509Data(p *x509Params, cert *x509.Certificate) map[string]any {
 
 // x509Write replaces path atomically with data and mode.
 func x509Write(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".hapb-x509.*")
-	if err != nil {
-		return fmt.Errorf("x509: %w", err)
-	}
-	defer os.Remove(f.Name())
-	err = f.Chmod(mode)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
+	if err := writeFileAtomic(path, data, mode); err != nil {
 		return fmt.Errorf("x509: writing %s: %w", path, err)
 	}
 	return nil
