@@ -63,92 +63,114 @@ func modprobePlan(ctx context.Context, t *Task, params *modprobeParams) (*Plan, 
 	sec := remote.Parse(res.Stdout)
 	builtin := sec["builtin"] != ""
 	loaded := sec["sys"] != "" || strings.TrimSpace(sec["proc"]) != "" || builtin
+	ch := &modprobeChange{uploads: map[string]string{}}
+	if err := ch.load(params, sec, loaded, builtin); err != nil {
+		return nil, err
+	}
+	ch.persist(params, sec)
+	sort.Strings(ch.msgs)
+	plan := &Plan{Result: Result{
+		Data: map[string]any{"name": name, "loaded": loaded, "builtin": builtin, "params": params.Params},
+		Msg:  strings.Join(ch.msgs, "; "),
+	}}
+	if t.Diff {
+		sort.Slice(ch.diffs, func(i, j int) bool { return ch.diffs[i].Path > ch.diffs[j].Path })
+		plan.Diffs = ch.diffs
+	}
+	if len(ch.steps) == 0 && len(ch.uploads) == 0 {
+		return plan, nil
+	}
+	plan.Changed = true
+	plan.Effects = ch.effects
+	plan.Apply = func(ctx context.Context, r *Result) error { return ch.apply(ctx, t, name) }
+	return plan, nil
+}
 
-	loadPath, optPath := "/etc/modules-load.d/"+name+".conf", "/etc/modprobe.d/"+name+".conf"
-	var (
-		steps   [][]string
-		uploads = map[string]string{}
-		msgs    []string
-	)
+// modprobeChange is what a plan of modprobe would do: commands to run,
+// files to write, and what that says.
+type modprobeChange struct {
+	steps   [][]string
+	uploads map[string]string // path -> content
+	msgs    []string
+	diffs   []Diff
+	effects []Effect
+}
+
+// load plans loading or unloading the module.
+func (ch *modprobeChange) load(params *modprobeParams, sec remote.Sections, loaded, builtin bool) error {
+	name := params.Name
 	switch {
 	case params.State == "present" && !loaded:
 		if out, rc := sec.Status("dry"); rc != "" && rc != "0" {
-			return nil, fmt.Errorf("modprobe: cannot load %s: %s", name, out)
+			return fmt.Errorf("modprobe: cannot load %s: %s", name, out)
 		}
-		steps = append(steps, append([]string{"modprobe", "--", name}, strings.Fields(params.Params)...))
-		msgs = append(msgs, "load "+name)
+		ch.steps = append(ch.steps, append([]string{"modprobe", "--", name}, strings.Fields(params.Params)...))
+		ch.msgs = append(ch.msgs, "load "+name)
 	case params.State == "absent" && builtin:
-		return nil, fmt.Errorf("modprobe: %s is built into the kernel and cannot be unloaded", name)
+		return fmt.Errorf("modprobe: %s is built into the kernel and cannot be unloaded", name)
 	case params.State == "absent" && loaded:
-		steps = append(steps, []string{"modprobe", "-r", "--", name})
-		msgs = append(msgs, "unload "+name)
+		ch.steps = append(ch.steps, []string{"modprobe", "-r", "--", name})
+		ch.msgs = append(ch.msgs, "unload "+name)
 	}
-	_, hasLoad := sec["load"]
-	_, hasOpt := sec["options"]
+	return nil
+}
+
+// persist plans the files that load the module at boot, with its options.
+func (ch *modprobeChange) persist(params *modprobeParams, sec remote.Sections) {
+	name := params.Name
+	loadPath, optPath := "/etc/modules-load.d/"+name+".conf", "/etc/modprobe.d/"+name+".conf"
 	switch params.Persistent {
 	case "present":
 		if want := name + "\n"; sec["load"] != want {
-			uploads[loadPath] = want
+			ch.uploads[loadPath] = want
 		}
 		if params.Params != "" {
 			if want := "options " + name + " " + params.Params + "\n"; sec["options"] != want {
-				uploads[optPath] = want
+				ch.uploads[optPath] = want
 			}
 		}
 	case "absent":
 		var rm []string
-		if hasLoad {
-			rm = append(rm, loadPath)
-		}
-		if hasOpt {
-			rm = append(rm, optPath)
+		for _, f := range []struct{ section, path string }{{"load", loadPath}, {"options", optPath}} {
+			if sec.Has(f.section) {
+				rm = append(rm, f.path)
+				ch.effects = append(ch.effects, Effect{Kind: PathEffect, Name: f.path, State: "absent"})
+			}
 		}
 		if len(rm) > 0 {
-			steps = append(steps, append([]string{"rm", "-f", "--"}, rm...))
-			msgs = append(msgs, "remove "+strings.Join(rm, " "))
+			ch.steps = append(ch.steps, append([]string{"rm", "-f", "--"}, rm...))
+			ch.msgs = append(ch.msgs, "remove "+strings.Join(rm, " "))
 		}
 	}
-	var diffs []Diff
 	for path, before := range map[string]string{loadPath: sec["load"], optPath: sec["options"]} {
-		if content, ok := uploads[path]; ok {
-			msgs = append(msgs, "write "+path)
-			diffs = append(diffs, Diff{Path: path, Before: before, After: content})
+		if content, ok := ch.uploads[path]; ok {
+			ch.msgs = append(ch.msgs, "write "+path)
+			ch.diffs = append(ch.diffs, Diff{Path: path, Before: before, After: content})
+			ch.effects = append(ch.effects, Effect{Kind: PathEffect, Name: path, State: "file",
+				Content: []byte(content), ContentKnown: true, Mode: 0o644, ModeKnown: true})
 		}
 	}
-	sort.Strings(msgs)
-	plan := &Plan{Result: Result{
-		Data: map[string]any{"name": name, "loaded": loaded, "builtin": builtin, "params": params.Params},
-		Msg:  strings.Join(msgs, "; "),
-	}}
-	if t.Diff {
-		sort.Slice(diffs, func(i, j int) bool { return diffs[i].Path > diffs[j].Path })
-		plan.Diffs = diffs
-	}
-	if len(steps) == 0 && len(uploads) == 0 {
-		return plan, nil
-	}
-	plan.Changed = true
-	plan.Apply = func(ctx context.Context, r *Result) error {
-		// Persist first: a load that fails still leaves the boot config
-		// as asked, and the error names the module.
-		for _, path := range []string{loadPath, optPath} {
-			if content, ok := uploads[path]; ok {
-				if err := t.Conn.Upload(ctx, strings.NewReader(content), path, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
-					return fmt.Errorf("modprobe: %w", err)
-				}
+}
+
+// apply persists first, so a load that fails still leaves the boot
+// config as asked, and the error names the module.
+func (ch *modprobeChange) apply(ctx context.Context, t *Task, name string) error {
+	for _, path := range []string{"/etc/modules-load.d/" + name + ".conf", "/etc/modprobe.d/" + name + ".conf"} {
+		if content, ok := ch.uploads[path]; ok {
+			if err := t.Conn.Upload(ctx, strings.NewReader(content), path, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
+				return fmt.Errorf("modprobe: %w", err)
 			}
 		}
-		for _, s := range steps {
-			res, err := t.Run(ctx, &conn.Cmd{Args: s})
-			if err != nil {
-				return err
-			}
-			if res.ExitCode != 0 {
-				out := bytes.TrimSpace(append(res.Stderr, res.Stdout...))
-				return fmt.Errorf("modprobe: %s: %s", conn.QuoteArgs(s), out)
-			}
-		}
-		return nil
 	}
-	return plan, nil
+	for _, s := range ch.steps {
+		res, err := t.Run(ctx, &conn.Cmd{Args: s})
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			out := bytes.TrimSpace(append(res.Stderr, res.Stdout...))
+			return fmt.Errorf("modprobe: %s: %s", conn.QuoteArgs(s), out)
+		}
+	}
+	return nil
 }

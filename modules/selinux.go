@@ -67,19 +67,7 @@ func selinuxPlan(ctx context.Context, t *Task, params *selinuxParams) (*Plan, er
 			plan.Diffs = []Diff{{Path: params.ConfigFile, Before: conf, After: newConf}}
 		}
 	}
-	var enforce string // the setenforce argument, if any
-	reboot := false
-	switch {
-	case live == "" || live == "disabled":
-		reboot = params.State != "disabled"
-	case params.State == "enforcing" && live != "enforcing":
-		enforce = "1"
-	case params.State != "enforcing" && live == "enforcing":
-		enforce = "0"
-	}
-	if params.State == "disabled" && live != "" && live != "disabled" {
-		reboot = true
-	}
+	enforce, reboot := selinuxLive(params.State, live)
 	if enforce != "" {
 		msgs = append(msgs, "setenforce "+enforce)
 	}
@@ -92,25 +80,51 @@ func selinuxPlan(ctx context.Context, t *Task, params *selinuxParams) (*Plan, er
 		return plan, nil
 	}
 	plan.Changed = true
+	if writeConf {
+		plan.Effects = []Effect{{Kind: PathEffect, Name: params.ConfigFile, State: "file", Content: []byte(newConf), ContentKnown: true}}
+	}
 	plan.Apply = func(ctx context.Context, r *Result) error {
-		if writeConf {
-			if err := t.Conn.Upload(ctx, strings.NewReader(newConf), params.ConfigFile, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
-				return fmt.Errorf("selinux: %w", err)
-			}
-		}
-		if enforce == "" {
-			return nil
-		}
-		res, err := t.Run(ctx, &conn.Cmd{Args: []string{"setenforce", enforce}})
-		if err != nil {
-			return err
-		}
-		if res.ExitCode != 0 {
-			return fmt.Errorf("selinux: setenforce %s: %s", enforce, bytes.TrimSpace(res.Stderr))
-		}
-		return nil
+		return selinuxApply(ctx, t, params.ConfigFile, newConf, writeConf, enforce)
 	}
 	return plan, nil
+}
+
+// selinuxLive is what reaching state takes from the live mode: the
+// setenforce argument ("" for none), or a reboot (to or from disabled).
+func selinuxLive(state, live string) (enforce string, reboot bool) {
+	switch {
+	case live == "" || live == "disabled":
+		reboot = state != "disabled"
+	case state == "enforcing" && live != "enforcing":
+		enforce = "1"
+	case state != "enforcing" && live == "enforcing":
+		enforce = "0"
+	}
+	if state == "disabled" && live != "" && live != "disabled" {
+		reboot = true
+	}
+	return enforce, reboot
+}
+
+// selinuxApply writes the config (when write) and sets the live mode
+// (when enforce is not "").
+func selinuxApply(ctx context.Context, t *Task, file, conf string, write bool, enforce string) error {
+	if write {
+		if err := t.Conn.Upload(ctx, strings.NewReader(conf), file, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
+			return fmt.Errorf("selinux: %w", err)
+		}
+	}
+	if enforce == "" {
+		return nil
+	}
+	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"setenforce", enforce}})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("selinux: setenforce %s: %s", enforce, bytes.TrimSpace(res.Stderr))
+	}
+	return nil
 }
 
 func selinuxValue(conf, key string) string {
