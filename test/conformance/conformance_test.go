@@ -16,6 +16,8 @@
 //	  - ansible: "  h1 failed msg=…"  # a line of Ansible's trace…
 //	    hapb: "  h1 failed msg=…"     # …and hapb's line in its place
 //	    why: the reason
+//	refused: what hapb says   # hapb refuses the scenario at load (exit 1,
+//	                          # its message holds this); Ansible runs it
 //
 // Without ansible-playbook the suite skips, except under CI=true, where it
 // fails: a skipped conformance suite proves nothing.
@@ -72,6 +74,7 @@ type caseSpec struct {
 	About       string       `yaml:"about"`
 	Args        []string     `yaml:"args"`
 	Differences []difference `yaml:"differences"`
+	Refused     string       `yaml:"refused"`
 }
 
 type difference struct {
@@ -118,6 +121,17 @@ func runCase(t *testing.T, dir string) {
 	}
 	a := run(t, ansible, ansiblePB, inv, spec.Args, true)
 	h := run(t, hapbBin, hapbPB, inv, spec.Args, false)
+	if spec.Refused != "" {
+		// A refusal: hapb loads nothing and says what to write instead,
+		// where Ansible runs the scenario (its trace shows it did).
+		if h.trace != "\nEXIT 1\n" || !strings.Contains(h.stderr, spec.Refused) {
+			t.Errorf("hapb did not refuse with %q:\n%s\n%s", spec.Refused, h.trace, h.stderr)
+		}
+		if !strings.Contains(a.trace, "\nPLAY ") {
+			t.Errorf("ansible-playbook ran no play, so this is no refusal of something Ansible does:\n%s\n%s", a.trace, a.stderr)
+		}
+		return
+	}
 	for _, d := range spec.Differences {
 		if d.Why == "" || d.Hapb == d.Ansible {
 			t.Errorf("%s/case.yml: a declared difference needs a why and two different lines", dir)
