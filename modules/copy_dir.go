@@ -43,6 +43,51 @@ func planCopyDir(ctx context.Context, t *Task, p *copyParams, local string, attr
 	if !strings.HasSuffix(p.Src, "/") {
 		root = path.Join(p.Dest, filepath.Base(local))
 	}
+	entries, err := copyDirWalk(local, root)
+	if err != nil {
+		return nil, fmt.Errorf("copy: %w", err)
+	}
+	var list strings.Builder
+	for _, e := range entries {
+		list.WriteString(e.dest + "\n")
+	}
+	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", copyDirProbe, "hapb-copydir"}, Stdin: strings.NewReader(list.String())})
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(res.Stdout), "\n"), "\n")
+	if res.ExitCode != 0 || len(lines) != len(entries) {
+		return nil, &pathError{Op: "stat", Path: root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+	}
+	plan := &Plan{Result: Result{Data: map[string]any{"dest": root, "src": local}}}
+	ch := &copyDirChange{root: root, attrs: attrs, dirMode: dirMode}
+	for i, e := range entries {
+		msg, err := ch.entry(e, lines[i], p.Force)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			plan.Failed, plan.Msg = true, msg
+			return plan, nil
+		}
+	}
+	if len(ch.msgs) == 0 {
+		return plan, nil
+	}
+	sort.Strings(ch.msgs)
+	plan.Changed, plan.Msg = true, strings.Join(ch.msgs, "; ")
+	if t.Diff {
+		for _, e := range ch.uploads {
+			plan.Diffs = append(plan.Diffs, Diff{Path: e.dest, After: diffText(e.content, true, int64(len(e.content)))})
+		}
+	}
+	plan.Effects = ch.effects()
+	plan.Apply = func(ctx context.Context, r *Result) error { return ch.apply(ctx, t) }
+	return plan, nil
+}
+
+// copyDirWalk lists the local tree as it lands under root on the host.
+func copyDirWalk(local, root string) ([]copyDirEntry, error) {
 	entries := []copyDirEntry{{local: local, dest: root, dir: true}}
 	err := filepath.WalkDir(local, func(lp string, d fs.DirEntry, err error) error {
 		if err != nil || lp == local {
@@ -66,108 +111,106 @@ func planCopyDir(ctx context.Context, t *Task, p *copyParams, local string, attr
 		entries = append(entries, e)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("copy: %w", err)
+	return entries, err
+}
+
+// copyDirChange is what copying a tree would do.
+type copyDirChange struct {
+	root            string
+	attrs           fileAttrs
+	dirMode         FileMode
+	mkdirs, uploads []copyDirEntry
+	fixes           []*attrChange
+	msgs            []string
+}
+
+// entry plans one entry from its probe line; a non-empty result is the
+// task's failure.
+func (ch *copyDirChange) entry(e copyDirEntry, line string, force bool) (string, error) {
+	f := strings.Fields(line)
+	switch {
+	case f[0] == "O" || (f[0] == "F") == e.dir && f[0] != "-":
+		return fmt.Sprintf("%s exists and is not a %s", e.dest, map[bool]string{true: "directory", false: "file"}[e.dir]), nil
+	case f[0] == "-" && e.dir:
+		ch.mkdirs = append(ch.mkdirs, e)
+		ch.msgs = append(ch.msgs, "created "+e.dest+"/")
+		return "", nil
+	case f[0] == "-":
+		ch.uploads = append(ch.uploads, e)
+		ch.msgs = append(ch.msgs, "created "+e.dest)
+		return "", nil
+	case len(f) < 6:
+		return "", fmt.Errorf("copy: stat %s: unexpected %q", e.dest, line)
 	}
-	var list strings.Builder
-	for _, e := range entries {
-		list.WriteString(e.dest + "\n")
+	info := &pathInfo{Path: e.dest, Exists: true, Type: "file", Owner: f[len(f)-2], Group: f[len(f)-1]}
+	m, _ := strconv.ParseUint(f[len(f)-5], 8, 32)
+	info.Mode = uint32(m)
+	info.UID, _ = strconv.Atoi(f[len(f)-4])
+	info.GID, _ = strconv.Atoi(f[len(f)-3])
+	a := ch.attrs
+	if e.dir {
+		info.Type, a.Mode = "directory", ch.dirMode
+	} else if f[1] != sha256Hex(e.content) {
+		if force {
+			e.info = info
+			ch.uploads = append(ch.uploads, e)
+			ch.msgs = append(ch.msgs, "changed "+e.dest)
+		}
+		return "", nil
 	}
-	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", copyDirProbe, "hapb-copydir"}, Stdin: strings.NewReader(list.String())})
-	if err != nil {
-		return nil, err
+	if c := a.planAttrs(info, false); c != nil {
+		ch.fixes = append(ch.fixes, c)
+		ch.msgs = append(ch.msgs, e.dest+": "+c.msg())
 	}
-	lines := strings.Split(strings.TrimSuffix(string(res.Stdout), "\n"), "\n")
-	if res.ExitCode != 0 || len(lines) != len(entries) {
-		return nil, &pathError{Op: "stat", Path: root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
+	return "", nil
+}
+
+// effects are the directories and files the copy makes, for check mode.
+func (ch *copyDirChange) effects() []Effect {
+	var effs []Effect
+	for _, e := range ch.mkdirs {
+		effs = append(effs, Effect{Kind: PathEffect, Name: e.dest, State: "directory"})
 	}
-	var mkdirs, uploads []copyDirEntry
-	var fixes []*attrChange
-	var msgs []string
-	plan := &Plan{Result: Result{Data: map[string]any{"dest": root, "src": local}}}
-	for i, e := range entries {
-		f := strings.Fields(lines[i])
-		switch {
-		case f[0] == "O" || (f[0] == "F") == e.dir && f[0] != "-":
-			msg := fmt.Sprintf("%s exists and is not a %s", e.dest, map[bool]string{true: "directory", false: "file"}[e.dir])
-			plan.Failed, plan.Msg = true, msg
-			return plan, nil
-		case f[0] == "-" && e.dir:
-			mkdirs = append(mkdirs, e)
-			msgs = append(msgs, "created "+e.dest+"/")
-		case f[0] == "-":
-			uploads = append(uploads, e)
-			msgs = append(msgs, "created "+e.dest)
-		default:
-			if len(f) < 6 {
-				return nil, fmt.Errorf("copy: stat %s: unexpected %q", e.dest, lines[i])
-			}
-			info := &pathInfo{Path: e.dest, Exists: true, Type: "file", Owner: f[len(f)-2], Group: f[len(f)-1]}
-			m, _ := strconv.ParseUint(f[len(f)-5], 8, 32)
-			info.Mode = uint32(m)
-			info.UID, _ = strconv.Atoi(f[len(f)-4])
-			info.GID, _ = strconv.Atoi(f[len(f)-3])
-			a := attrs
-			if e.dir {
-				info.Type, a.Mode = "directory", dirMode
-			} else if f[1] != sha256Hex(e.content) {
-				if p.Force {
-					e.info = info
-					uploads = append(uploads, e)
-					msgs = append(msgs, "changed "+e.dest)
-				}
-				continue
-			}
-			if c := a.planAttrs(info, false); c != nil {
-				fixes = append(fixes, c)
-				msgs = append(msgs, e.dest+": "+c.msg())
-			}
+	for _, e := range ch.uploads {
+		effs = append(effs, Effect{Kind: PathEffect, Name: e.dest, State: "file", Content: e.content, ContentKnown: true})
+	}
+	return effs
+}
+
+// apply makes the directories and fixes attributes in one command, then
+// uploads the files.
+func (ch *copyDirChange) apply(ctx context.Context, t *Task) error {
+	var script []string
+	for _, e := range ch.mkdirs {
+		c := &attrChange{Path: e.dest, Owner: ch.attrs.Owner, Group: ch.attrs.Group}
+		if ch.dirMode.IsSet() {
+			c.Mode, c.SetMode = ch.dirMode.Apply(0o755, true), true
+		}
+		script = append(script, conn.QuoteArgs([]string{"mkdir", "-p", "--", e.dest}))
+		if s := c.shell(); s != "" {
+			script = append(script, s)
 		}
 	}
-	if len(msgs) == 0 {
-		return plan, nil
+	for _, c := range ch.fixes {
+		script = append(script, c.shell())
 	}
-	sort.Strings(msgs)
-	plan.Changed, plan.Msg = true, strings.Join(msgs, "; ")
-	if t.Diff {
-		for _, e := range uploads {
-			plan.Diffs = append(plan.Diffs, Diff{Path: e.dest, After: diffText(e.content, true, int64(len(e.content)))})
+	if len(script) > 0 {
+		res, err := t.Run(ctx, &conn.Cmd{Script: strings.Join(script, " && ")})
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			return &pathError{Op: "mkdir", Path: ch.root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
 		}
 	}
-	plan.Apply = func(ctx context.Context, r *Result) error {
-		var script []string
-		for _, e := range mkdirs {
-			c := &attrChange{Path: e.dest, Owner: attrs.Owner, Group: attrs.Group}
-			if dirMode.IsSet() {
-				c.Mode, c.SetMode = dirMode.Apply(0o755, true), true
-			}
-			script = append(script, conn.QuoteArgs([]string{"mkdir", "-p", "--", e.dest}))
-			if s := c.shell(); s != "" {
-				script = append(script, s)
-			}
+	for _, e := range ch.uploads {
+		info := e.info
+		if info == nil {
+			info = &pathInfo{Path: e.dest}
 		}
-		for _, c := range fixes {
-			script = append(script, c.shell())
+		if err := t.Conn.Upload(ctx, bytes.NewReader(e.content), e.dest, ch.attrs.uploadOpts(t, info, e.mode)); err != nil {
+			return err
 		}
-		if len(script) > 0 {
-			res, err := t.Run(ctx, &conn.Cmd{Script: strings.Join(script, " && ")})
-			if err != nil {
-				return err
-			}
-			if res.ExitCode != 0 {
-				return &pathError{Op: "mkdir", Path: root, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
-			}
-		}
-		for _, e := range uploads {
-			info := e.info
-			if info == nil {
-				info = &pathInfo{Path: e.dest}
-			}
-			if err := t.Conn.Upload(ctx, bytes.NewReader(e.content), e.dest, attrs.uploadOpts(t, info, e.mode)); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	return plan, nil
+	return nil
 }

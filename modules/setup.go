@@ -96,6 +96,14 @@ var setupDistros = map[string][2]string{
 
 func setupParse(sec map[string]string) map[string]any {
 	f := map[string]any{}
+	for _, part := range []func(map[string]any, map[string]string){setupOS, setupNames, setupNetwork, setupHardware, setupServices, setupDate} {
+		part(f, sec)
+	}
+	return f
+}
+
+// setupOS is the distribution, its family and version.
+func setupOS(f map[string]any, sec map[string]string) {
 	osr := setupKV(sec["os_release"])
 	id := osr["ID"]
 	dist, family := id, ""
@@ -121,7 +129,10 @@ func setupParse(sec map[string]string) map[string]any {
 	f["distribution_major_version"] = major
 	f["distribution_release"] = osr["VERSION_CODENAME"]
 	f["system"] = "Linux"
+}
 
+// setupNames is the kernel, the architecture and the host's names.
+func setupNames(f map[string]any, sec map[string]string) {
 	un := setupLines(sec["uname"])
 	for len(un) < 3 {
 		un = append(un, "")
@@ -136,7 +147,10 @@ func setupParse(sec map[string]string) map[string]any {
 	}
 	f["fqdn"] = fqdn
 	f["domain"] = strings.TrimPrefix(strings.TrimPrefix(fqdn, short), ".")
+}
 
+// setupNetwork is the IPv4 addresses and the default route.
+func setupNetwork(f map[string]any, sec map[string]string) {
 	var all []string
 	ifAddr := map[string]*net.IPNet{}
 	for _, l := range setupLines(sec["addrs"]) {
@@ -186,7 +200,10 @@ func setupParse(sec map[string]string) map[string]any {
 		f["all_ipv4_addresses"] = all
 	}
 	f["default_ipv4"] = def
+}
 
+// setupHardware is memory and CPUs.
+func setupHardware(f map[string]any, sec map[string]string) {
 	mem := map[string]int{}
 	for _, l := range setupLines(sec["meminfo"]) {
 		k, v, _ := strings.Cut(l, ":")
@@ -198,7 +215,10 @@ func setupParse(sec map[string]string) map[string]any {
 	vcpus, _ := strconv.Atoi(strings.TrimSpace(sec["vcpus"]))
 	f["processor_vcpus"] = vcpus
 	f["processor_count"] = vcpus
+}
 
+// setupServices is the service and package managers, the user and SELinux.
+func setupServices(f map[string]any, sec map[string]string) {
 	svc := strings.TrimSpace(sec["init"])
 	if strings.TrimSpace(sec["systemd"]) == "yes" || svc == "systemd" {
 		svc = "systemd"
@@ -216,7 +236,10 @@ func setupParse(sec map[string]string) map[string]any {
 		se["status"], se["mode"] = "enabled", m
 	}
 	f["selinux"] = se
+}
 
+// setupDate is the host's clock.
+func setupDate(f map[string]any, sec map[string]string) {
 	dt := map[string]any{}
 	if d := setupLines(sec["date"]); len(d) > 0 {
 		if fs := strings.Fields(d[0]); len(fs) == 4 {
@@ -227,7 +250,6 @@ func setupParse(sec map[string]string) map[string]any {
 		}
 	}
 	f["date_time"] = dt
-	return f
 }
 
 // setupProcRoute fills the default route from /proc/net/route and the
