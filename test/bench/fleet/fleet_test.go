@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -37,6 +38,11 @@ var (
 	// controller's: what is measured is hapb's alone.
 	serversFlag = flag.String("fleet.servers", "process", "where the simulated hosts run: process (a child process) or inline (this one)")
 	csvFlag     = flag.String("fleet.csv", "", "append the figures as a CSV line to this file (for plot.gp)")
+	// The floor does the same remote work with the parallelism hapb has
+	// (same), which tells what hapb adds; or every host at once (all), the
+	// least time the remote work can take at all.
+	floorFlag = flag.String("fleet.floor", "same", "the floor's parallelism: same (as -fleet.forks) or all (every host at once)")
+	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile at the end of the second run, connections still open")
 )
 
 // Targets of issue 17, at every size.
@@ -120,10 +126,10 @@ func TestFleet(t *testing.T) {
 	}
 
 	n, tasks := len(hosts), b.tasks
-	t.Logf("%d hosts × %d tasks (%s), forks %d, known_hosts %s, servers %s; controller peak RSS %d MB",
-		n, tasks, filepath.Base(*bookFlag), *forksFlag, *knownFlag, *serversFlag, rss>>20)
-	row := fmt.Sprintf("| %s | %d | %d", filepath.Base(*bookFlag), n, tasks)
-	csv := fmt.Sprintf("%s,%d,%d", filepath.Base(*bookFlag), n, tasks)
+	t.Logf("%d hosts × %d tasks (%s), forks %d, floor %s, known_hosts %s, servers %s; controller peak RSS %d MB",
+		n, tasks, filepath.Base(*bookFlag), *forksFlag, *floorFlag, *knownFlag, *serversFlag, rss>>20)
+	row := fmt.Sprintf("| %s | %d | %d | %d, %s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
+	csv := fmt.Sprintf("%s,%d,%d,%d,%s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
 	for i, run := range []string{"first", "second"} {
 		ratio := hapb[i].wall.Seconds() / floor[i].wall.Seconds()
 		per := hapb[i].wall / time.Duration(n*tasks)
@@ -188,14 +194,20 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	var res *run.Result
 	var err error
 	cpu0, start := cpuTime(t), time.Now()
-	// The label marks the controller's goroutines in a -cpuprofile
-	// (-tagfocus side=hapb); the simulated hosts' have none.
-	pprof.Do(context.Background(), pprof.Labels("side", "hapb"), func(ctx context.Context) {
+	// The labels mark the controller's goroutines in a -cpuprofile
+	// (-tagfocus side=hapb, run=second, recording=false); with
+	// -fleet.servers inline the simulated hosts' have none.
+	labels := pprof.Labels("side", "hapb", "run", map[bool]string{true: "first", false: "second"}[first],
+		"recording", fmt.Sprint(rec != nil))
+	pprof.Do(context.Background(), labels, func(ctx context.Context) {
 		res, err = run.Run(ctx, b.pb, opts)
 	})
 	m := measure{time.Since(start), cpuTime(t) - cpu0}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *heapFlag != "" && !first && rec == nil {
+		writeHeap(t, *heapFlag)
 	}
 	if b.tasks, err = checkRecap(res.Stats, len(b.hosts), first); err != nil {
 		t.Fatalf("%v; the run's output:\n%s", err, out.String())
@@ -204,6 +216,17 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 		t.Logf("tasks of the %s run:\n%s", map[bool]string{true: "first", false: "second"}[first], clock)
 	}
 	return m
+}
+
+func (b *bench) floorForks() int {
+	switch *floorFlag {
+	case "same":
+		return *forksFlag
+	case "all":
+		return 0
+	}
+	b.t.Fatalf("-fleet.floor %q: want same or all", *floorFlag)
+	return 0
 }
 
 // replay replays a recording with the same known_hosts, read once.
@@ -216,7 +239,7 @@ func (b *bench) replay(r *replay.Recording) measure {
 	}
 	var res *replay.Result
 	pprof.Do(context.Background(), pprof.Labels("side", "floor"), func(context.Context) {
-		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519})
+		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519}, b.floorForks())
 	})
 	m := measure{time.Since(start), cpuTime(t) - cpu0}
 	if err != nil {
@@ -245,4 +268,20 @@ func checkRecap(stats []*report.HostStats, hosts int, first bool) (int, error) {
 		}
 	}
 	return want.OK + want.Skipped, nil
+}
+
+func writeHeap(t *testing.T, file string) {
+	fh, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(fh); err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("controller memory, connections open: %d goroutines, stacks %d MB, heap in use %d MB (of %d MB from the OS), RSS peak %d MB",
+		runtime.NumGoroutine(), ms.StackInuse>>20, ms.HeapInuse>>20, ms.HeapSys>>20, peakRSS(t)>>20)
 }

@@ -72,20 +72,34 @@ func (p *proc) script(ctx context.Context, src string, args []string, stdout, st
 }
 
 // parsed caches parsed scripts: the same few scripts run on every host.
-// The interpreter only reads the syntax tree, so runs share it.
-var parsed sync.Map // string → *syntax.File
+// The interpreter only reads the syntax tree, so runs share it. Lines
+// that differ per host (arguments, nonces) would fill it without bound:
+// past maxParsed entries it starts again, and the few fixed scripts are
+// parsed once more.
+var parsed struct {
+	sync.Mutex
+	m map[string]*syntax.File
+}
+
+const maxParsed = 2048
 
 func parse(src string) (*syntax.File, error) {
-	if f, ok := parsed.Load(src); ok {
-		return f.(*syntax.File), nil
+	parsed.Lock()
+	f, ok := parsed.m[src]
+	parsed.Unlock()
+	if ok {
+		return f, nil
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
 	if err != nil {
 		return nil, err
 	}
-	if len(src) < 64<<10 {
-		parsed.Store(src, f)
+	parsed.Lock()
+	if parsed.m == nil || len(parsed.m) >= maxParsed {
+		parsed.m = map[string]*syntax.File{}
 	}
+	parsed.m[src] = f
+	parsed.Unlock()
 	return f, nil
 }
 

@@ -31,8 +31,10 @@ func (r *Result) String() string {
 
 // Replay connects to every host in parallel and runs the recorded tasks:
 // within a task each host runs its commands one after the other, one
-// session each; the next task starts when every host is done.
-func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string) (*Result, error) {
+// session each; the next task starts when every host is done. forks > 0
+// bounds the hosts at work at once, connecting included, as hapb's
+// --forks does; 0 is every host at once.
+func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string, forks int) (*Result, error) {
 	start := time.Now()
 	res := &Result{Hosts: len(r.Hosts), Tasks: len(r.Tasks)}
 	var mu sync.Mutex
@@ -52,7 +54,7 @@ func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string) (*
 			signers[t.KeyFile] = s
 		}
 	}
-	err := forEach(sortedHosts(r.Hosts), func(h string) error {
+	err := forEach(sortedHosts(r.Hosts), forks, func(h string) error {
 		t := r.Hosts[h]
 		c, err := ssh.Dial("tcp", t.Addr, &ssh.ClientConfig{
 			User: t.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signers[t.KeyFile])},
@@ -74,7 +76,7 @@ func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string) (*
 		for h := range task {
 			hosts = append(hosts, h)
 		}
-		err := forEach(hosts, func(h string) error {
+		err := forEach(hosts, forks, func(h string) error {
 			for _, c := range task[h] {
 				code, err := runOne(clients[h], c)
 				if err != nil {
@@ -116,10 +118,16 @@ func runOne(c *ssh.Client, cmd *Command) (int, error) {
 	return 0, err
 }
 
-func forEach(hosts []string, fn func(string) error) error {
+// forEach runs fn for every host, at most forks at once (0: no bound).
+func forEach(hosts []string, forks int, fn func(string) error) error {
+	if forks <= 0 {
+		forks = len(hosts)
+	}
 	errs := make(chan error, len(hosts))
+	slots := make(chan struct{}, forks)
 	for _, h := range hosts {
-		go func() { errs <- fn(h) }()
+		slots <- struct{}{}
+		go func() { errs <- fn(h); <-slots }()
 	}
 	var first error
 	for range hosts {

@@ -1,0 +1,29 @@
+# The fleet figure of test/bench/README.md: time per task-host and the
+# controller's peak memory against the fleet's size, from results.csv
+# (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
+# writes them). Reproduce: see "Fleet at 100, 1,000 and 5,000 hosts" there,
+# then `gnuplot plot.gp` in this directory (Debian's gnuplot-nox).
+set datafile separator ","
+set terminal pngcairo size 1100,460 font "sans,10"
+set output "fleet.png"
+set multiplot layout 1,2 title "hapb on simulated hosts: the worker path (11 tasks), forks 50, strict host keys; 2 cores, shared"
+set logscale x
+set xrange [70:7000]
+set xtics ("100" 100, "1,000" 1000, "5,000" 5000)
+set xlabel "hosts"
+set grid
+set key top left
+
+per(w) = w * 1e6 / ($2 * $3)
+set ylabel "wall time per task-host (µs), mean of the runs"
+set yrange [0:*]
+plot "results.csv" using 2:(per($6)) smooth unique with linespoints lw 2 pt 7 lc rgb "#c03030" title "hapb, first run", \
+     ""            using 2:(per($7)) smooth unique with linespoints lw 1 pt 6 dt 2 lc rgb "#c03030" title "floor, first run", \
+     ""            using 2:(per($12)) smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run", \
+     ""            using 2:(per($13)) smooth unique with linespoints lw 1 pt 4 dt 2 lc rgb "#3050c0" title "floor, second run"
+
+set ylabel "controller peak RSS (MB), servers apart"
+set yrange [0:450]
+plot "results.csv" using 2:18 smooth unique with linespoints lw 2 pt 7 lc rgb "#208040" title "hapb controller (VmHWM)", \
+     400 with lines dt 3 lc rgb "black" title "target 400 MB"
+unset multiplot
