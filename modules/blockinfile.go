@@ -35,18 +35,12 @@ func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan,
 			return nil, fmt.Errorf("blockinfile: insertafter/insertbefore: %v", err)
 		}
 	}
-	info, err := probePath(ctx, t, p.Path, probeOpts{Follow: true, Content: lineEditMax})
-	if err != nil {
-		return nil, err
-	}
 	data := map[string]any{"path": p.Path}
+	info, done, err := probeLineEdit(ctx, t, "blockinfile", p.Path, data)
+	if done != nil || err != nil {
+		return done, err
+	}
 	switch {
-	case info.Unknown != "":
-		return unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
-	case info.Exists && info.Type != "file":
-		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p.Path, info.Type), Data: data}}, nil
-	case info.Exists && !info.HasContent:
-		return nil, fmt.Errorf("blockinfile: %s is larger than %d bytes", p.Path, lineEditMax)
 	case !info.Exists && (p.State == "absent" || p.Block == ""):
 		return &Plan{Result: Result{Msg: "File not present", Data: data}}, nil
 	case !info.Exists && !p.Create:

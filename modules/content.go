@@ -56,18 +56,9 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 	if s.Validate != "" && !strings.Contains(s.Validate, "%s") {
 		return nil, fmt.Errorf("validate must contain %%s: %q", s.Validate)
 	}
-	info := s.Info
-	if info == nil {
-		o := probeOpts{Checksum: true, IntoDir: s.IntoDir}
-		if t.Diff {
-			o.Content = diffMax
-		}
-		var err error
-		if info, err = probePath(ctx, t, s.Dest, o); err != nil {
-			return nil, err
-		}
-	} else if info.HasContent && info.SHA256 == "" {
-		info.SHA256 = sha256Hex(info.Content)
+	info, err := s.probe(ctx, t)
+	if err != nil {
+		return nil, err
 	}
 	dest := info.Path
 	sum, size := sha256Hex(s.Content), int64(len(s.Content))
@@ -122,26 +113,46 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 	}
 	opts := s.Attrs.uploadOpts(t, info, s.SrcMode)
 	backup := s.Backup && isFile
-	plan.Apply = func(ctx context.Context, r *Result) error {
-		if s.Remote != nil {
-			return copyOnHost(ctx, t, s, dest, opts, backup, r)
-		}
-		if s.Validate == "" {
-			if backup {
-				b, err := backupFile(ctx, t, dest)
-				if err != nil {
-					return err
-				}
-				r.Data["backup_file"] = b
-			}
-			if err := t.Conn.Upload(ctx, bytes.NewReader(s.Content), dest, opts); err != nil {
-				return err
-			}
-			return contentSpecialBits(ctx, t, dest, opts)
-		}
-		return uploadValidated(ctx, t, s, dest, opts, backup, r)
-	}
+	plan.Apply = func(ctx context.Context, r *Result) error { return s.write(ctx, t, dest, opts, backup, r) }
 	return plan, nil
+}
+
+// probe reads the destination: the probe the caller made, or one that
+// reads a checksum (and the content when --diff wants it).
+func (s *contentSpec) probe(ctx context.Context, t *Task) (*pathInfo, error) {
+	if info := s.Info; info != nil {
+		if info.HasContent && info.SHA256 == "" {
+			info.SHA256 = sha256Hex(info.Content)
+		}
+		return info, nil
+	}
+	o := probeOpts{Checksum: true, IntoDir: s.IntoDir}
+	if t.Diff {
+		o.Content = diffMax
+	}
+	return probePath(ctx, t, s.Dest, o)
+}
+
+// write is Apply: the content replaces dest, copied on the host for
+// remote_src, validated first when asked, after a backup when asked.
+func (s *contentSpec) write(ctx context.Context, t *Task, dest string, opts conn.FileOpts, backup bool, r *Result) error {
+	if s.Remote != nil {
+		return copyOnHost(ctx, t, *s, dest, opts, backup, r)
+	}
+	if s.Validate != "" {
+		return uploadValidated(ctx, t, *s, dest, opts, backup, r)
+	}
+	if backup {
+		b, err := backupFile(ctx, t, dest)
+		if err != nil {
+			return err
+		}
+		r.Data["backup_file"] = b
+	}
+	if err := t.Conn.Upload(ctx, bytes.NewReader(s.Content), dest, opts); err != nil {
+		return err
+	}
+	return contentSpecialBits(ctx, t, dest, opts)
 }
 
 // effect is what writing the file does, for later tasks in check mode: a

@@ -43,65 +43,67 @@ func runSteps(t *testing.T, dir string, check bool, steps []step) []outcome {
 	return out
 }
 
+// checkSequences are task sequences run in check mode and for real.
+var checkSequences = []struct {
+	name    string
+	steps   []step
+	unknown []int // tasks check mode must call unknown until applied
+}{
+	{"lineinfile creates the file blockinfile edits", []step{
+		{"lineinfile", map[string]any{"path": "D/f", "line": "a", "create": true}},
+		{"blockinfile", map[string]any{"path": "D/f", "block": "b"}},
+		{"lineinfile", map[string]any{"path": "D/f", "line": "a"}},
+	}, nil},
+	{"copy into a directory nothing creates", []step{
+		{"copy", map[string]any{"content": "x\n", "dest": "D/none/x"}},
+	}, nil},
+	{"copy into a directory file creates", []step{
+		{"file", map[string]any{"path": "D/new/sub", "state": "directory"}},
+		{"copy", map[string]any{"content": "x\n", "dest": "D/new/sub/x"}},
+		{"copy", map[string]any{"content": "x\n", "dest": "D/new/sub/x"}},
+		{"template", map[string]any{"src": "t.tmpl", "dest": "D/new/t"}},
+	}, nil},
+	{"the same content twice", []step{
+		{"copy", map[string]any{"content": "one\n", "dest": "D/c", "mode": "0600"}},
+		{"copy", map[string]any{"content": "one\n", "dest": "D/c", "mode": "0600"}},
+		{"file", map[string]any{"path": "D/c", "mode": "0600"}},
+		{"file", map[string]any{"path": "D/c", "mode": "0640"}},
+		{"lineinfile", map[string]any{"path": "D/c", "line": "one"}},
+	}, nil},
+	{"touch then edit", []step{
+		{"file", map[string]any{"path": "D/t", "state": "touch"}},
+		{"lineinfile", map[string]any{"path": "D/t", "line": "x"}},
+		{"blockinfile", map[string]any{"path": "D/t", "block": "y"}},
+	}, nil},
+	{"removed then edited", []step{
+		{"copy", map[string]any{"content": "e\n", "dest": "D/e"}},
+		{"file", map[string]any{"path": "D/e", "state": "absent"}},
+		{"lineinfile", map[string]any{"path": "D/e", "line": "x"}},
+		{"file", map[string]any{"path": "D/e", "state": "file"}},
+	}, nil},
+	{"a directory where a file goes", []step{
+		{"file", map[string]any{"path": "D/d", "state": "directory"}},
+		{"lineinfile", map[string]any{"path": "D/d", "line": "x", "create": true}},
+	}, nil},
+	{"a link to a planned file", []step{
+		{"copy", map[string]any{"content": "l\n", "dest": "D/target"}},
+		{"file", map[string]any{"path": "D/link", "src": "D/target", "state": "link"}},
+		{"file", map[string]any{"path": "D/link", "src": "D/target", "state": "link"}},
+	}, nil},
+	// A command may make anything: what depends on a path it could
+	// make is unknown until applied, never a guess.
+	{"after a command", []step{
+		{"command", map[string]any{"cmd": "true"}},
+		{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
+		{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
+	}, []int{1, 2}},
+}
+
 // TestCheckModeSeesEarlierTasks runs each sequence in check mode and for
 // real on fresh directories: check mode must report what the real run
 // does, task by task (changed, failed), or say it is unknown.
 func TestCheckModeSeesEarlierTasks(t *testing.T) {
-	tests := []struct {
-		name    string
-		steps   []step
-		unknown []int // tasks check mode must call unknown until applied
-	}{
-		{"lineinfile creates the file blockinfile edits", []step{
-			{"lineinfile", map[string]any{"path": "D/f", "line": "a", "create": true}},
-			{"blockinfile", map[string]any{"path": "D/f", "block": "b"}},
-			{"lineinfile", map[string]any{"path": "D/f", "line": "a"}},
-		}, nil},
-		{"copy into a directory nothing creates", []step{
-			{"copy", map[string]any{"content": "x\n", "dest": "D/none/x"}},
-		}, nil},
-		{"copy into a directory file creates", []step{
-			{"file", map[string]any{"path": "D/new/sub", "state": "directory"}},
-			{"copy", map[string]any{"content": "x\n", "dest": "D/new/sub/x"}},
-			{"copy", map[string]any{"content": "x\n", "dest": "D/new/sub/x"}},
-			{"template", map[string]any{"src": "t.tmpl", "dest": "D/new/t"}},
-		}, nil},
-		{"the same content twice", []step{
-			{"copy", map[string]any{"content": "one\n", "dest": "D/c", "mode": "0600"}},
-			{"copy", map[string]any{"content": "one\n", "dest": "D/c", "mode": "0600"}},
-			{"file", map[string]any{"path": "D/c", "mode": "0600"}},
-			{"file", map[string]any{"path": "D/c", "mode": "0640"}},
-			{"lineinfile", map[string]any{"path": "D/c", "line": "one"}},
-		}, nil},
-		{"touch then edit", []step{
-			{"file", map[string]any{"path": "D/t", "state": "touch"}},
-			{"lineinfile", map[string]any{"path": "D/t", "line": "x"}},
-			{"blockinfile", map[string]any{"path": "D/t", "block": "y"}},
-		}, nil},
-		{"removed then edited", []step{
-			{"copy", map[string]any{"content": "e\n", "dest": "D/e"}},
-			{"file", map[string]any{"path": "D/e", "state": "absent"}},
-			{"lineinfile", map[string]any{"path": "D/e", "line": "x"}},
-			{"file", map[string]any{"path": "D/e", "state": "file"}},
-		}, nil},
-		{"a directory where a file goes", []step{
-			{"file", map[string]any{"path": "D/d", "state": "directory"}},
-			{"lineinfile", map[string]any{"path": "D/d", "line": "x", "create": true}},
-		}, nil},
-		{"a link to a planned file", []step{
-			{"copy", map[string]any{"content": "l\n", "dest": "D/target"}},
-			{"file", map[string]any{"path": "D/link", "src": "D/target", "state": "link"}},
-			{"file", map[string]any{"path": "D/link", "src": "D/target", "state": "link"}},
-		}, nil},
-		// A command may make anything: what depends on a path it could
-		// make is unknown until applied, never a guess.
-		{"after a command", []step{
-			{"command", map[string]any{"cmd": "true"}},
-			{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
-			{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
-		}, []int{1, 2}},
-	}
-	for _, tt := range tests {
+	for _, tt := range checkSequences {
 		t.Run(tt.name, func(t *testing.T) {
 			src := t.TempDir()
 			if err := os.WriteFile(filepath.Join(src, "t.tmpl"), []byte("t\n"), 0o644); err != nil {

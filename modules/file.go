@@ -165,34 +165,40 @@ func (fp *filePlan) plan(ctx context.Context) (*Plan, error) {
 		fp.create = true
 		return fp.changed("hard link created", conn.QuoteArgs([]string{"ln", "-f", "--", p.Src, p.Path})+fp.newAttrs(false))
 	case "touch":
-		if !info.Exists {
-			fp.create = true
-			return fp.changed("file created", conn.QuoteArgs([]string{"touch", "--", p.Path})+fp.newAttrs(false))
-		}
-		fp.change = fp.attrs.planAttrs(info, !p.Follow)
-		var cmds, msgs []string
-		if p.MTime != "preserve" || p.ATime != "preserve" {
-			msgs = append(msgs, "times updated")
-		}
-		switch {
-		case p.MTime == "preserve" && p.ATime == "preserve":
-		case p.MTime == "preserve":
-			cmds = append(cmds, conn.QuoteArgs([]string{"touch", "-a", "--", p.Path}))
-		case p.ATime == "preserve":
-			cmds = append(cmds, conn.QuoteArgs([]string{"touch", "-m", "--", p.Path}))
-		default:
-			cmds = append(cmds, conn.QuoteArgs([]string{"touch", "--", p.Path}))
-		}
-		if fp.change != nil {
-			cmds = append(cmds, fp.change.shell())
-			msgs = append(msgs, fp.change.msg())
-		}
-		if len(cmds) == 0 {
-			return &Plan{Result: Result{}}, nil
-		}
-		return fp.changed(strings.Join(msgs, ", "), strings.Join(cmds, " && "))
+		return fp.touch()
 	}
 	return nil, fmt.Errorf("file: unknown state %q", fp.state)
+}
+
+// touch creates a missing file or updates the times of an existing one.
+func (fp *filePlan) touch() (*Plan, error) {
+	info, p := fp.info, fp.p
+	if !info.Exists {
+		fp.create = true
+		return fp.changed("file created", conn.QuoteArgs([]string{"touch", "--", p.Path})+fp.newAttrs(false))
+	}
+	fp.change = fp.attrs.planAttrs(info, !p.Follow)
+	var cmds, msgs []string
+	if p.MTime != "preserve" || p.ATime != "preserve" {
+		msgs = append(msgs, "times updated")
+	}
+	switch {
+	case p.MTime == "preserve" && p.ATime == "preserve":
+	case p.MTime == "preserve":
+		cmds = append(cmds, conn.QuoteArgs([]string{"touch", "-a", "--", p.Path}))
+	case p.ATime == "preserve":
+		cmds = append(cmds, conn.QuoteArgs([]string{"touch", "-m", "--", p.Path}))
+	default:
+		cmds = append(cmds, conn.QuoteArgs([]string{"touch", "--", p.Path}))
+	}
+	if fp.change != nil {
+		cmds = append(cmds, fp.change.shell())
+		msgs = append(msgs, fp.change.msg())
+	}
+	if len(cmds) == 0 {
+		return &Plan{Result: Result{}}, nil
+	}
+	return fp.changed(strings.Join(msgs, ", "), strings.Join(cmds, " && "))
 }
 
 // effect is what the planned change leaves at the path, for later tasks

@@ -9,129 +9,131 @@ import (
 	"github.com/hapb/hapb/engine/conn/conntest"
 )
 
+// fileLocalCases are file tasks run on this machine.
+var fileLocalCases = []struct {
+	name  string
+	setup func(dir string)
+	args  func(dir string) map[string]any
+	check func(t *testing.T, dir string)
+}{
+	{
+		name: "directory with parents and mode",
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/a/b", "state": "directory", "mode": "0750"}
+		},
+		check: func(t *testing.T, d string) {
+			for _, p := range []string{d + "/a", d + "/a/b"} {
+				if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o750 || !fi.IsDir() {
+					t.Errorf("%s: %v %v", p, fi, err)
+				}
+			}
+		},
+	},
+	{
+		name:  "file mode octal int",
+		setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
+		args:  func(d string) map[string]any { return map[string]any{"path": d + "/f", "mode": 0o644} },
+		check: func(t *testing.T, d string) { wantMode(t, d+"/f", 0o644) },
+	},
+	{
+		name:  "file mode symbolic",
+		setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
+		args:  func(d string) map[string]any { return map[string]any{"path": d + "/f", "mode": "g+r,o=r"} },
+		check: func(t *testing.T, d string) { wantMode(t, d+"/f", 0o644) },
+	},
+	{
+		name:  "owner by id",
+		setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/f", "owner": "65534", "group": "65534"}
+		},
+		check: func(t *testing.T, d string) {
+			fi, _ := os.Stat(d + "/f")
+			if s := fileOwnerIDs(fi); s != "65534:65534" {
+				t.Errorf("owner %s", s)
+			}
+		},
+	},
+	{
+		name:  "symlink",
+		setup: func(d string) { os.WriteFile(d+"/target", []byte("x"), 0o644) },
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/l", "src": "target", "state": "link"}
+		},
+		check: func(t *testing.T, d string) {
+			if got, _ := os.Readlink(d + "/l"); got != "target" {
+				t.Errorf("link -> %q", got)
+			}
+		},
+	},
+	{
+		name: "retarget symlink",
+		setup: func(d string) {
+			os.WriteFile(d+"/target", []byte("x"), 0o644)
+			os.Symlink("old", d+"/l")
+		},
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/l", "src": d + "/target", "state": "link"}
+		},
+		check: func(t *testing.T, d string) {
+			if got, _ := os.Readlink(d + "/l"); got != d+"/target" {
+				t.Errorf("link -> %q", got)
+			}
+		},
+	},
+	{
+		name:  "hard link",
+		setup: func(d string) { os.WriteFile(d+"/target", []byte("x"), 0o644) },
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/h", "src": d + "/target", "state": "hard"}
+		},
+		check: func(t *testing.T, d string) {
+			a, _ := os.Stat(d + "/h")
+			b, _ := os.Stat(d + "/target")
+			if !os.SameFile(a, b) {
+				t.Error("not the same file")
+			}
+		},
+	},
+	{
+		name: "touch new file",
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/t", "state": "touch", "mode": "0600",
+				"modification_time": "preserve", "access_time": "preserve"}
+		},
+		check: func(t *testing.T, d string) { wantMode(t, d+"/t", 0o600) },
+	},
+	{
+		name: "absent tree",
+		setup: func(d string) {
+			os.MkdirAll(d+"/x/y", 0o755)
+			os.WriteFile(d+"/x/y/f", nil, 0o644)
+		},
+		args: func(d string) map[string]any { return map[string]any{"path": d + "/x", "state": "absent"} },
+		check: func(t *testing.T, d string) {
+			if _, err := os.Lstat(d + "/x"); !os.IsNotExist(err) {
+				t.Errorf("still there: %v", err)
+			}
+		},
+	},
+	{
+		name: "recurse",
+		setup: func(d string) {
+			os.MkdirAll(d+"/r/s", 0o700)
+			os.WriteFile(d+"/r/s/f", nil, 0o600)
+		},
+		args: func(d string) map[string]any {
+			return map[string]any{"path": d + "/r", "state": "directory", "recurse": true, "mode": "u=rwX,g=rX,o=rX"}
+		},
+		check: func(t *testing.T, d string) {
+			wantMode(t, d+"/r/s", 0o755)
+			wantMode(t, d+"/r/s/f", 0o644)
+		},
+	},
+}
+
 func TestFileLocal(t *testing.T) {
-	tests := []struct {
-		name  string
-		setup func(dir string)
-		args  func(dir string) map[string]any
-		check func(t *testing.T, dir string)
-	}{
-		{
-			name: "directory with parents and mode",
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/a/b", "state": "directory", "mode": "0750"}
-			},
-			check: func(t *testing.T, d string) {
-				for _, p := range []string{d + "/a", d + "/a/b"} {
-					if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o750 || !fi.IsDir() {
-						t.Errorf("%s: %v %v", p, fi, err)
-					}
-				}
-			},
-		},
-		{
-			name:  "file mode octal int",
-			setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
-			args:  func(d string) map[string]any { return map[string]any{"path": d + "/f", "mode": 0o644} },
-			check: func(t *testing.T, d string) { wantMode(t, d+"/f", 0o644) },
-		},
-		{
-			name:  "file mode symbolic",
-			setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
-			args:  func(d string) map[string]any { return map[string]any{"path": d + "/f", "mode": "g+r,o=r"} },
-			check: func(t *testing.T, d string) { wantMode(t, d+"/f", 0o644) },
-		},
-		{
-			name:  "owner by id",
-			setup: func(d string) { os.WriteFile(d+"/f", []byte("x"), 0o600) },
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/f", "owner": "65534", "group": "65534"}
-			},
-			check: func(t *testing.T, d string) {
-				fi, _ := os.Stat(d + "/f")
-				if s := fileOwnerIDs(fi); s != "65534:65534" {
-					t.Errorf("owner %s", s)
-				}
-			},
-		},
-		{
-			name:  "symlink",
-			setup: func(d string) { os.WriteFile(d+"/target", []byte("x"), 0o644) },
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/l", "src": "target", "state": "link"}
-			},
-			check: func(t *testing.T, d string) {
-				if got, _ := os.Readlink(d + "/l"); got != "target" {
-					t.Errorf("link -> %q", got)
-				}
-			},
-		},
-		{
-			name: "retarget symlink",
-			setup: func(d string) {
-				os.WriteFile(d+"/target", []byte("x"), 0o644)
-				os.Symlink("old", d+"/l")
-			},
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/l", "src": d + "/target", "state": "link"}
-			},
-			check: func(t *testing.T, d string) {
-				if got, _ := os.Readlink(d + "/l"); got != d+"/target" {
-					t.Errorf("link -> %q", got)
-				}
-			},
-		},
-		{
-			name:  "hard link",
-			setup: func(d string) { os.WriteFile(d+"/target", []byte("x"), 0o644) },
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/h", "src": d + "/target", "state": "hard"}
-			},
-			check: func(t *testing.T, d string) {
-				a, _ := os.Stat(d + "/h")
-				b, _ := os.Stat(d + "/target")
-				if !os.SameFile(a, b) {
-					t.Error("not the same file")
-				}
-			},
-		},
-		{
-			name: "touch new file",
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/t", "state": "touch", "mode": "0600",
-					"modification_time": "preserve", "access_time": "preserve"}
-			},
-			check: func(t *testing.T, d string) { wantMode(t, d+"/t", 0o600) },
-		},
-		{
-			name: "absent tree",
-			setup: func(d string) {
-				os.MkdirAll(d+"/x/y", 0o755)
-				os.WriteFile(d+"/x/y/f", nil, 0o644)
-			},
-			args: func(d string) map[string]any { return map[string]any{"path": d + "/x", "state": "absent"} },
-			check: func(t *testing.T, d string) {
-				if _, err := os.Lstat(d + "/x"); !os.IsNotExist(err) {
-					t.Errorf("still there: %v", err)
-				}
-			},
-		},
-		{
-			name: "recurse",
-			setup: func(d string) {
-				os.MkdirAll(d+"/r/s", 0o700)
-				os.WriteFile(d+"/r/s/f", nil, 0o600)
-			},
-			args: func(d string) map[string]any {
-				return map[string]any{"path": d + "/r", "state": "directory", "recurse": true, "mode": "u=rwX,g=rX,o=rX"}
-			},
-			check: func(t *testing.T, d string) {
-				wantMode(t, d+"/r/s", 0o755)
-				wantMode(t, d+"/r/s/f", 0o644)
-			},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range fileLocalCases {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if tt.setup != nil {

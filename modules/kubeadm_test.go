@@ -75,59 +75,7 @@ func TestKubeadm(t *testing.T) {
 	_, ca := kubeadmTestCA(t)
 	caHash, _ := kubeadmCAHash(ca)
 	withCA := "\n@@hapb ca\n" + string(ca) + kubeadmState("admin\nyes")
-	tests := []struct {
-		name    string
-		params  kubeadmParams
-		check   bool
-		state   string
-		changed bool
-		ran     string
-		data    map[string]any
-		secrets []string
-		err     string
-		planned []Effect // what earlier tasks plan (check mode)
-	}{
-		{name: "init", params: kubeadmParams{Action: "init", Config: "/etc/kubernetes/kubeadm.yaml", UploadCerts: true, IgnorePreflightErrors: []string{"NumCPU", "Mem"}},
-			state: kubeadmState(), changed: true,
-			ran: "kubeadm init --config /etc/kubernetes/kubeadm.yaml --upload-certs --ignore-preflight-errors=NumCPU,Mem",
-			data: map[string]any{"token": "abcdef.0123456789abcdef", "certificate_key": "c0ffee", "api_server_endpoint": "10.0.0.100:6443", "ca_cert_hash": caHash,
-				"join_command":               "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111",
-				"control_plane_join_command": "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111 --control-plane --certificate-key c0ffee"},
-			secrets: []string{"abcdef.0123456789abcdef", "c0ffee"}},
-		{name: "init done", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, state: withCA, data: map[string]any{"ca_cert_hash": caHash}},
-		{name: "init check validates", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nok\nrc=0"), changed: true},
-		{name: "init check no config yet", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("noconfig"), changed: true},
-		{name: "init check invalid", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nunknown field \"foo\"\nrc=1"), err: `unknown field "foo"`},
-		{name: "join worker", params: kubeadmParams{Action: "join", APIServerEndpoint: "10.0.0.100:6443", Token: "abcdef.0123456789abcdef", DiscoveryTokenCACertHash: "sha256:1111"},
-			state: kubeadmState(), changed: true, ran: "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111", secrets: []string{"abcdef.0123456789abcdef"}},
-		{name: "join control plane", params: kubeadmParams{Action: "join", APIServerEndpoint: "10.0.0.100:6443", Token: "t.t", DiscoveryTokenCACertHash: "sha256:1", ControlPlane: true, CertificateKey: "k3y"},
-			state: kubeadmState(), changed: true, ran: "--control-plane --certificate-key k3y", secrets: []string{"t.t", "k3y"}},
-		{name: "join config", params: kubeadmParams{Action: "join", Config: "/etc/kubernetes/join.yaml", ExtraArgs: []string{"--v=5", "x;reboot"}},
-			state: kubeadmState(), changed: true, ran: "kubeadm join --config /etc/kubernetes/join.yaml --v=5 'x;reboot'"},
-		{name: "joined", params: kubeadmParams{Action: "join", Config: "/j.yaml"}, state: kubeadmState("kubelet\nyes")},
-		{name: "join incomplete", params: kubeadmParams{Action: "join", Token: "x"}, err: "join needs config"},
-		{name: "join cp no key", params: kubeadmParams{Action: "join", APIServerEndpoint: "e", Token: "t", DiscoveryTokenCACertHash: "h", ControlPlane: true}, err: "needs certificate_key"},
-		{name: "reset", params: kubeadmParams{Action: "reset"}, state: kubeadmState("manifests\nyes"), changed: true, ran: "kubeadm reset -f"},
-		{name: "reset clean", params: kubeadmParams{Action: "reset"}, state: kubeadmState()},
-		{name: "token", params: kubeadmParams{Action: "token_create", CertificateKey: "c0ffee"}, state: withCA, changed: true, ran: "kubeadm token create --print-join-command",
-			data:    map[string]any{"token": "abcdef.0123456789abcdef", "control_plane_join_command": "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111 --control-plane --certificate-key c0ffee"},
-			secrets: []string{"abcdef.0123456789abcdef", "c0ffee"}},
-		{name: "token no cluster", params: kubeadmParams{Action: "token_create"}, state: kubeadmState(), err: "initialised control plane"},
-		{name: "upload certs", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: withCA, changed: true, ran: "kubeadm init phase upload-certs --upload-certs --config /k.yaml",
-			data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
-		// In check mode after a planned kubeadm init: the plan is what would
-		// run; without one, what the real run does: fail.
-		{name: "upload certs check after planned init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true,
-			planned: kubeadmEffects("init", "would run: kubeadm init")},
-		{name: "upload certs check, no init planned", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), err: "initialised control plane"},
-		{name: "upload certs no cluster", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: kubeadmState(), err: "initialised control plane"},
-		{name: "token check after planned init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true,
-			planned: kubeadmEffects("init", "would run: kubeadm init")},
-		{name: "token check after planned join only", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), err: "initialised control plane",
-			planned: kubeadmEffects("join", "would run: kubeadm join")},
-		{name: "certificate key", params: kubeadmParams{Action: "certificate_key"}, data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
-		{name: "hostile bin", params: kubeadmParams{Action: "reset", KubeadmBin: "/opt/k 8s/kubeadm;x"}, state: kubeadmState("admin\nyes"), changed: true, ran: "'/opt/k 8s/kubeadm;x' reset -f"},
-	}
+	tests := kubeadmCases(caHash, withCA)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.params.KubeadmBin == "" {
@@ -252,5 +200,66 @@ func TestKubeadmValidateInCheckModeBeforeInstall(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "no such file") {
 			t.Errorf("%s: err %v, want the real run's failure", tt.name, err)
 		}
+	}
+}
+
+// kubeadmCase is one kubeadm plan (and apply) against a fake node.
+type kubeadmCase struct {
+	name    string
+	params  kubeadmParams
+	check   bool
+	state   string
+	changed bool
+	ran     string
+	data    map[string]any
+	secrets []string
+	err     string
+	planned []Effect // what earlier tasks plan (check mode)
+}
+
+// kubeadmCases are the cases of TestKubeadm; caHash is the test CA's hash
+// and withCA a node state holding it.
+func kubeadmCases(caHash, withCA string) []kubeadmCase {
+	return []kubeadmCase{
+		{name: "init", params: kubeadmParams{Action: "init", Config: "/etc/kubernetes/kubeadm.yaml", UploadCerts: true, IgnorePreflightErrors: []string{"NumCPU", "Mem"}},
+			state: kubeadmState(), changed: true,
+			ran: "kubeadm init --config /etc/kubernetes/kubeadm.yaml --upload-certs --ignore-preflight-errors=NumCPU,Mem",
+			data: map[string]any{"token": "abcdef.0123456789abcdef", "certificate_key": "c0ffee", "api_server_endpoint": "10.0.0.100:6443", "ca_cert_hash": caHash,
+				"join_command":               "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111",
+				"control_plane_join_command": "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111 --control-plane --certificate-key c0ffee"},
+			secrets: []string{"abcdef.0123456789abcdef", "c0ffee"}},
+		{name: "init done", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, state: withCA, data: map[string]any{"ca_cert_hash": caHash}},
+		{name: "init check validates", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nok\nrc=0"), changed: true},
+		{name: "init check no config yet", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("noconfig"), changed: true},
+		{name: "init check invalid", params: kubeadmParams{Action: "init", Config: "/k.yaml"}, check: true, state: kubeadmState("validate\nunknown field \"foo\"\nrc=1"), err: `unknown field "foo"`},
+		{name: "join worker", params: kubeadmParams{Action: "join", APIServerEndpoint: "10.0.0.100:6443", Token: "abcdef.0123456789abcdef", DiscoveryTokenCACertHash: "sha256:1111"},
+			state: kubeadmState(), changed: true, ran: "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111", secrets: []string{"abcdef.0123456789abcdef"}},
+		{name: "join control plane", params: kubeadmParams{Action: "join", APIServerEndpoint: "10.0.0.100:6443", Token: "t.t", DiscoveryTokenCACertHash: "sha256:1", ControlPlane: true, CertificateKey: "k3y"},
+			state: kubeadmState(), changed: true, ran: "--control-plane --certificate-key k3y", secrets: []string{"t.t", "k3y"}},
+		{name: "join config", params: kubeadmParams{Action: "join", Config: "/etc/kubernetes/join.yaml", ExtraArgs: []string{"--v=5", "x;reboot"}},
+			state: kubeadmState(), changed: true, ran: "kubeadm join --config /etc/kubernetes/join.yaml --v=5 'x;reboot'"},
+		{name: "joined", params: kubeadmParams{Action: "join", Config: "/j.yaml"}, state: kubeadmState("kubelet\nyes")},
+		{name: "join incomplete", params: kubeadmParams{Action: "join", Token: "x"}, err: "join needs config"},
+		{name: "join cp no key", params: kubeadmParams{Action: "join", APIServerEndpoint: "e", Token: "t", DiscoveryTokenCACertHash: "h", ControlPlane: true}, err: "needs certificate_key"},
+		{name: "reset", params: kubeadmParams{Action: "reset"}, state: kubeadmState("manifests\nyes"), changed: true, ran: "kubeadm reset -f"},
+		{name: "reset clean", params: kubeadmParams{Action: "reset"}, state: kubeadmState()},
+		{name: "token", params: kubeadmParams{Action: "token_create", CertificateKey: "c0ffee"}, state: withCA, changed: true, ran: "kubeadm token create --print-join-command",
+			data:    map[string]any{"token": "abcdef.0123456789abcdef", "control_plane_join_command": "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111 --control-plane --certificate-key c0ffee"},
+			secrets: []string{"abcdef.0123456789abcdef", "c0ffee"}},
+		{name: "token no cluster", params: kubeadmParams{Action: "token_create"}, state: kubeadmState(), err: "initialised control plane"},
+		{name: "upload certs", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: withCA, changed: true, ran: "kubeadm init phase upload-certs --upload-certs --config /k.yaml",
+			data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
+		// In check mode after a planned kubeadm init: the plan is what would
+		// run; without one, what the real run does: fail.
+		{name: "upload certs check after planned init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true,
+			planned: kubeadmEffects("init", "would run: kubeadm init")},
+		{name: "upload certs check, no init planned", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), err: "initialised control plane"},
+		{name: "upload certs no cluster", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: kubeadmState(), err: "initialised control plane"},
+		{name: "token check after planned init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true,
+			planned: kubeadmEffects("init", "would run: kubeadm init")},
+		{name: "token check after planned join only", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), err: "initialised control plane",
+			planned: kubeadmEffects("join", "would run: kubeadm join")},
+		{name: "certificate key", params: kubeadmParams{Action: "certificate_key"}, data: map[string]any{"certificate_key": "f00d"}, secrets: []string{"f00d"}},
+		{name: "hostile bin", params: kubeadmParams{Action: "reset", KubeadmBin: "/opt/k 8s/kubeadm;x"}, state: kubeadmState("admin\nyes"), changed: true, ran: "'/opt/k 8s/kubeadm;x' reset -f"},
 	}
 }

@@ -70,18 +70,12 @@ func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, e
 	if p.Backrefs && re == nil {
 		return nil, errors.New("lineinfile: backrefs needs regexp")
 	}
-	info, err := probePath(ctx, t, p.Path, probeOpts{Follow: true, Content: lineEditMax})
-	if err != nil {
-		return nil, err
-	}
 	data := map[string]any{"path": p.Path}
+	info, done, err := probeLineEdit(ctx, t, "lineinfile", p.Path, data)
+	if done != nil || err != nil {
+		return done, err
+	}
 	switch {
-	case info.Unknown != "":
-		return unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
-	case info.Exists && info.Type != "file":
-		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p.Path, info.Type), Data: data}}, nil
-	case info.Exists && !info.HasContent:
-		return nil, fmt.Errorf("lineinfile: %s is larger than %d bytes", p.Path, lineEditMax)
 	case !info.Exists && p.State == "absent":
 		return &Plan{Result: Result{Msg: "file not present", Data: data}}, nil
 	case !info.Exists && !p.Create:
@@ -230,4 +224,21 @@ func pythonToGoTemplate(s string) string {
 		sub := pyBackref.FindStringSubmatch(m)
 		return "${" + sub[1] + sub[2] + "}"
 	})
+}
+
+// probeLineEdit reads the file lineinfile and blockinfile edit. A non-nil
+// plan is the outcome already: unknown until applied, or not a file.
+func probeLineEdit(ctx context.Context, t *Task, module, p string, data map[string]any) (*pathInfo, *Plan, error) {
+	info, err := probePath(ctx, t, p, probeOpts{Follow: true, Content: lineEditMax})
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case info.Unknown != "":
+		return nil, unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
+	case info.Exists && info.Type != "file":
+		return nil, &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p, info.Type), Data: data}}, nil
+	case info.Exists && !info.HasContent:
+		return nil, nil, fmt.Errorf("%s: %s is larger than %d bytes", module, p, lineEditMax)
+	}
+	return info, nil, nil
 }

@@ -185,39 +185,37 @@ func x509Inspect(p *x509Params) (*x509State, error) {
 		return nil, fmt.Errorf("x509: %w", err)
 	}
 	st.cert = cert
+	st.compare(p, cert)
+	return st, nil
+}
+
+// compare lists why the existing certificate does not do (st.reasons).
+func (st *x509State) compare(p *x509Params, cert *x509.Certificate) {
 	add := func(cond bool, why string) {
 		if cond {
 			st.reasons = append(st.reasons, why)
 		}
 	}
+	strs := func(n int, at func(int) string) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			out = append(out, at(i))
+		}
+		return out
+	}
 	add(st.key != nil && !x509SameKey(cert, st.key), "certificate does not match the key")
 	add(cert.Subject.CommonName != p.CommonName, "common name differs")
 	add(!x509SameSet(cert.Subject.Organization, p.Organization), "organization differs")
 	add(!x509SameSet(cert.DNSNames, p.DNSNames), "DNS names differ")
-	var ips []string
-	for _, ip := range cert.IPAddresses {
-		ips = append(ips, ip.String())
-	}
-	var want []string
-	for _, ip := range st.ips {
-		want = append(want, ip.String())
-	}
-	add(!x509SameSet(ips, want), "IP addresses differ")
-	var have []string
-	for _, u := range cert.ExtKeyUsage {
-		have = append(have, fmt.Sprint(u))
-	}
-	var wantU []string
-	for _, u := range st.usages {
-		wantU = append(wantU, fmt.Sprint(u))
-	}
-	add(!x509SameSet(have, wantU), "usages differ")
+	add(!x509SameSet(strs(len(cert.IPAddresses), func(i int) string { return cert.IPAddresses[i].String() }),
+		strs(len(st.ips), func(i int) string { return st.ips[i].String() })), "IP addresses differ")
+	add(!x509SameSet(strs(len(cert.ExtKeyUsage), func(i int) string { return fmt.Sprint(cert.ExtKeyUsage[i]) }),
+		strs(len(st.usages), func(i int) string { return fmt.Sprint(st.usages[i]) })), "usages differ")
 	add(cert.IsCA != p.CA, "CA flag differs")
 	add(time.Until(cert.NotAfter) < time.Duration(p.RenewBefore)*24*time.Hour, "expires "+cert.NotAfter.UTC().Format(time.DateOnly))
 	if st.caCert != nil {
 		add(!bytes.Equal(cert.RawIssuer, st.caCert.RawSubject) || cert.CheckSignatureFrom(st.caCert) != nil, "not signed by the current CA")
 	}
-	return st, nil
 }
 
 func x509Issue(p *x509Params, st *x509State) (*x509.Certificate, error) {

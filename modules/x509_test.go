@@ -62,31 +62,7 @@ func TestX509(t *testing.T) {
 	}
 	x509Run(t, client, false)
 
-	roots := x509.NewCertPool()
-	caCert, _ := x509ReadCert(ca.Cert)
-	roots.AddCert(caCert)
-	for _, c := range []struct {
-		path  string
-		usage x509.ExtKeyUsage
-		name  string
-	}{{member.Cert, x509.ExtKeyUsageServerAuth, "10.0.0.21"}, {member.Cert, x509.ExtKeyUsageClientAuth, "etcd1"}, {client.Cert, x509.ExtKeyUsageClientAuth, ""}} {
-		cert, err := x509ReadCert(c.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, DNSName: c.name, KeyUsages: []x509.ExtKeyUsage{c.usage}}); err != nil {
-			t.Errorf("%s: %v", c.path, err)
-		}
-	}
-	cc, _ := x509ReadCert(client.Cert)
-	if cc.Subject.Organization[0] != "system:masters" || cc.PublicKeyAlgorithm != x509.RSA {
-		t.Errorf("client cert: %v %v", cc.Subject, cc.PublicKeyAlgorithm)
-	}
-	for path, want := range map[string]os.FileMode{member.Cert: 0o644, filepath.Join(dir, "member-etcd1.key"): 0o600, filepath.Join(dir, "ca.key"): 0o600} {
-		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v (%v)", path, fi.Mode().Perm(), want, err)
-		}
-	}
+	x509VerifyIssued(t, dir, ca, member, client)
 
 	// A new SAN reissues the certificate with the same key.
 	keyBefore, _ := os.ReadFile(filepath.Join(dir, "member-etcd1.key"))
@@ -212,4 +188,35 @@ func mustLookup(t *testing.T, name string) Module {
 		t.Fatalf("no module %s", name)
 	}
 	return m
+}
+
+// x509VerifyIssued checks what TestX509 issued: chains to the CA for each
+// usage, the client's organization and key type, the files' modes.
+func x509VerifyIssued(t *testing.T, dir string, ca, member, client x509Params) {
+	t.Helper()
+	roots := x509.NewCertPool()
+	caCert, _ := x509ReadCert(ca.Cert)
+	roots.AddCert(caCert)
+	for _, c := range []struct {
+		path  string
+		usage x509.ExtKeyUsage
+		name  string
+	}{{member.Cert, x509.ExtKeyUsageServerAuth, "10.0.0.21"}, {member.Cert, x509.ExtKeyUsageClientAuth, "etcd1"}, {client.Cert, x509.ExtKeyUsageClientAuth, ""}} {
+		cert, err := x509ReadCert(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, DNSName: c.name, KeyUsages: []x509.ExtKeyUsage{c.usage}}); err != nil {
+			t.Errorf("%s: %v", c.path, err)
+		}
+	}
+	cc, _ := x509ReadCert(client.Cert)
+	if cc.Subject.Organization[0] != "system:masters" || cc.PublicKeyAlgorithm != x509.RSA {
+		t.Errorf("client cert: %v %v", cc.Subject, cc.PublicKeyAlgorithm)
+	}
+	for path, want := range map[string]os.FileMode{member.Cert: 0o644, filepath.Join(dir, "member-etcd1.key"): 0o600, filepath.Join(dir, "ca.key"): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v (%v)", path, fi.Mode().Perm(), want, err)
+		}
+	}
 }
