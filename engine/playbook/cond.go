@@ -2,11 +2,13 @@ package playbook
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/hapb/hapb/engine/tmpl"
+	"github.com/hapb/hapb/engine/yaml11"
 )
 
 // conditions compiles a when/changed_when/failed_when value: one
@@ -43,10 +45,11 @@ func (l *loader) condition(n *yaml.Node, what string) *tmpl.Expr {
 		l.errs.add(l.pos(n), "%s: conditions are expressions, write `%s`, not `{{ ... }}`", what, hint)
 		return nil
 	}
-	if n.Tag == "!!bool" {
-		src = strings.ToLower(src)
-		if src != "true" && src != "false" {
-			src = map[string]string{"yes": "true", "on": "true", "no": "false", "off": "false"}[src]
+	// A YAML 1.1 boolean (yes, on, off, as PyYAML reads them) is the
+	// constant, as in Ansible; quoted, it is an expression like any other.
+	if v, err := yaml11.Scalar(n); err == nil {
+		if b, ok := v.(bool); ok {
+			src = strconv.FormatBool(b)
 		}
 	}
 	e, err := tmpl.CompileExpr(src)
