@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/playbook"
@@ -25,7 +24,7 @@ func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState
 		if modules.Has(t.Module, modules.OnController) {
 			where = ""
 		}
-		mt.Effects = plannedOf(p.r).Of(where)
+		mt.Effects = p.r.planned.Of(where)
 	}
 	res, err := modules.Execute(ctx, t.Module, mt, params)
 	if err == nil {
@@ -78,12 +77,3 @@ func factsLevel(t *playbook.Task) vars.Level {
 // showsData reports whether the task's result data is its output (debug).
 func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.ShowsData) }
 
-// planned holds each run's planned effects (*runner to *modules.Planned),
-// kept across plays: a later play plans against what an earlier one would
-// have done. One run per process in practice; tests start more.
-var planned sync.Map
-
-func plannedOf(r *runner) *modules.Planned {
-	v, _ := planned.LoadOrStore(r, &modules.Planned{})
-	return v.(*modules.Planned)
-}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/vars"
+	"github.com/hapb/hapb/modules"
 )
 
 // runner is the state of one run across plays.
@@ -27,6 +28,9 @@ type runner struct {
 	conns  map[string]*connEntry
 
 	redactor *redactor
+	// planned is what check-mode tasks would have done, per host, across
+	// plays: later tasks plan against it (see execModule).
+	planned modules.Planned
 }
 
 type connEntry struct {
