@@ -76,4 +76,3 @@ func factsLevel(t *playbook.Task) vars.Level {
 
 // showsData reports whether the task's result data is its output (debug).
 func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.ShowsData) }
-
