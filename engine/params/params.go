@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hapb/hapb/engine/tmpl"
 )
 
 // Decoder is implemented by parameter types that decode themselves.
@@ -30,7 +32,24 @@ type Decoder interface {
 type Error struct {
 	Path string
 	Msg  string
+	Kind ErrorKind
 }
+
+// ErrorKind says what is wrong with a parameter, so callers never read
+// the message to know.
+type ErrorKind uint8
+
+const (
+	BadValue  ErrorKind = iota // a value of the wrong type or out of range
+	Unknown                    // no such parameter
+	Duplicate                  // given twice, under two of its names
+	Missing                    // a required parameter is not given
+	BadChoice                  // not one of the parameter's choices
+)
+
+// AtKey reports whether the error is about the parameter's name rather
+// than its value: where a loader should point.
+func (e *Error) AtKey() bool { return e.Kind == Unknown || e.Kind == Duplicate }
 
 func (e *Error) Error() string {
 	if e.Path == "" {
@@ -39,12 +58,18 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("parameter %q: %s", e.Path, e.Msg)
 }
 
-// Templated reports whether a value is left for rendering at run time. The
-// loader sets it (to a check for compiled templates); by default only strings
-// containing "{{" are.
-var Templated = func(v any) bool {
-	s, ok := v.(string)
-	return ok && strings.Contains(s, "{{")
+// Templated reports whether a value is left for rendering at run time: a
+// template the loader compiled, or a string that holds one. It is a plain
+// function, not a hook the loader sets, so validation means the same in
+// every program and test.
+func Templated(v any) bool {
+	switch v := v.(type) {
+	case *tmpl.Template:
+		return true
+	case string:
+		return tmpl.IsTemplate(v)
+	}
+	return false
 }
 
 // Decode decodes args into dst, a pointer to a struct, applying defaults and
@@ -188,10 +213,10 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 	for _, k := range keys {
 		f, ok := byName[k]
 		if !ok {
-			return &Error{Path: join(path, k), Msg: "unknown parameter" + suggest(k, fs)}
+			return &Error{Path: join(path, k), Msg: "unknown parameter" + suggest(k, fs), Kind: Unknown}
 		}
 		if prev, dup := set[f.Name]; dup {
-			return &Error{Path: join(path, k), Msg: fmt.Sprintf("given twice (as %q and %q)", prev, k)}
+			return &Error{Path: join(path, k), Msg: fmt.Sprintf("given twice (as %q and %q)", prev, k), Kind: Duplicate}
 		}
 		set[f.Name] = k
 		val := args[k]
@@ -213,7 +238,7 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 			continue
 		}
 		if f.Required {
-			return &Error{Path: join(path, f.Name), Msg: "required parameter is missing"}
+			return &Error{Path: join(path, f.Name), Msg: "required parameter is missing", Kind: Missing}
 		}
 		if f.Default != "" {
 			if err := decodeValue(f.Default, v.FieldByIndex(f.index), join(path, f.Name), false); err != nil {
@@ -237,7 +262,7 @@ func checkChoice(f *Field, v reflect.Value, path string) error {
 			return nil
 		}
 	}
-	return &Error{Path: path, Msg: fmt.Sprintf("%q is not one of %s", s, strings.Join(f.Choices, ", "))}
+	return &Error{Path: path, Msg: fmt.Sprintf("%q is not one of %s", s, strings.Join(f.Choices, ", ")), Kind: BadChoice}
 }
 
 func suggest(k string, fs []Field) string {

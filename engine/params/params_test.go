@@ -44,26 +44,27 @@ func TestDecode(t *testing.T) {
 		args map[string]any
 		want sample
 		err  string
+		kind ErrorKind
 	}{
 		{"defaults", map[string]any{"name": "etcd"},
-			sample{Name: []string{"etcd"}, State: "present"}, ""},
+			sample{Name: []string{"etcd"}, State: "present"}, "", 0},
 		{"alias and comma list", map[string]any{"pkg": "a, b"},
-			sample{Name: []string{"a", "b"}, State: "present"}, ""},
+			sample{Name: []string{"a", "b"}, State: "present"}, "", 0},
 		{"scalars converted as Ansible does", map[string]any{"name": []any{"x", 1}, "force": "yes", "count": "3", "ratio": 2, "maybe": "on"},
-			sample{Name: []string{"x", "1"}, State: "present", Force: true, Count: 3, Ratio: 2, Maybe: &yes}, ""},
+			sample{Name: []string{"x", "1"}, State: "present", Force: true, Count: 3, Ratio: 2, Maybe: &yes}, "", 0},
 		{"a list a template gave (groups.NAME)", map[string]any{"name": []string{"a", "b"}},
-			sample{Name: []string{"a", "b"}, State: "present"}, ""},
+			sample{Name: []string{"a", "b"}, State: "present"}, "", 0},
 		{"nested structs", map[string]any{"name": "x", "servers": []any{map[string]any{"port": 6443}}},
-			sample{Name: []string{"x"}, State: "present", Servers: []inner{{Port: 6443}}}, ""},
+			sample{Name: []string{"x"}, State: "present", Servers: []inner{{Port: 6443}}}, "", 0},
 		{"custom decoder", map[string]any{"name": "x", "upper": "abc", "any": []any{1}},
-			sample{Name: []string{"x"}, State: "present", Upper: "ABC", Any: []any{1}}, ""},
-		{"unknown", map[string]any{"name": "x", "nmae": 1}, sample{}, `parameter "nmae": unknown parameter`},
-		{"missing required", map[string]any{"state": "absent"}, sample{}, `parameter "name": required parameter is missing`},
-		{"bad choice", map[string]any{"name": "x", "state": "gone"}, sample{}, `"gone" is not one of present, absent`},
-		{"bad type", map[string]any{"name": "x", "force": "perhaps"}, sample{}, `parameter "force": expected a boolean, got string "perhaps"`},
-		{"bad nested", map[string]any{"name": "x", "servers": []any{map[string]any{"name": "a"}}}, sample{}, `parameter "servers[0].port": required`},
-		{"alias twice", map[string]any{"name": "x", "pkg": "y"}, sample{}, "given twice"},
-		{"decoder error", map[string]any{"name": "x", "upper": 1}, sample{}, `parameter "upper": want a string`},
+			sample{Name: []string{"x"}, State: "present", Upper: "ABC", Any: []any{1}}, "", 0},
+		{"unknown", map[string]any{"name": "x", "nmae": 1}, sample{}, `parameter "nmae": unknown parameter`, Unknown},
+		{"missing required", map[string]any{"state": "absent"}, sample{}, `parameter "name": required parameter is missing`, Missing},
+		{"bad choice", map[string]any{"name": "x", "state": "gone"}, sample{}, `"gone" is not one of present, absent`, BadChoice},
+		{"bad type", map[string]any{"name": "x", "force": "perhaps"}, sample{}, `parameter "force": expected a boolean, got string "perhaps"`, BadValue},
+		{"bad nested", map[string]any{"name": "x", "servers": []any{map[string]any{"name": "a"}}}, sample{}, `parameter "servers[0].port": required`, Missing},
+		{"alias twice", map[string]any{"name": "x", "pkg": "y"}, sample{}, "given twice", Duplicate},
+		{"decoder error", map[string]any{"name": "x", "upper": 1}, sample{}, `parameter "upper": want a string`, BadValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,8 +72,8 @@ func TestDecode(t *testing.T) {
 			err := Decode(tt.args, &got)
 			if tt.err != "" {
 				var pe *Error
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &pe) {
-					t.Fatalf("err = %v, want a *Error containing %q", err, tt.err)
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &pe) || pe.Kind != tt.kind {
+					t.Fatalf("err = %v (%#v), want a *Error of kind %d containing %q", err, pe, tt.kind, tt.err)
 				}
 				return
 			}

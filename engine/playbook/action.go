@@ -170,7 +170,7 @@ var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
 // is missing.
 func (l *loader) paramPos(pe *params.Error, a pair, args []arg) Pos {
 	parts := pathPart.FindAllString(pe.Path, -1)
-	atKey := strings.HasPrefix(pe.Msg, "unknown parameter") || strings.HasPrefix(pe.Msg, "given twice")
+	atKey := pe.AtKey()
 	var n *yaml.Node
 	for _, ar := range args {
 		if len(parts) > 0 && ar.key == parts[0] {

@@ -6,7 +6,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/hapb/hapb/engine/params"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/modules"
 )
@@ -30,20 +29,6 @@ type registry struct{}
 
 func (registry) Lookup(name string) (modules.Module, bool) { return modules.Lookup(name) }
 func (registry) Names() []string                           { return modules.Names() }
-
-func init() {
-	// Module args hold compiled templates once loaded; params must leave
-	// them (and raw template strings) for run time.
-	params.Templated = func(v any) bool {
-		switch v := v.(type) {
-		case *tmpl.Template:
-			return true
-		case string:
-			return isTemplate(v)
-		}
-		return false
-	}
-}
 
 // Load reads the playbook at path with everything it imports: plays, roles,
 // task files and vars files. On any mistake it returns a
