@@ -140,3 +140,54 @@ func TestCheckModeSeesEarlierTasks(t *testing.T) {
 		})
 	}
 }
+
+// TestEffectsOfModules: what each kind of change leaves for later tasks.
+func TestEffectsOfModules(t *testing.T) {
+	enabled := true
+	tests := []struct {
+		name   string
+		effs   []Effect
+		check  func(e *Effects) bool
+		opaque bool // an opaque change is pending
+	}{
+		{"yum install", yumEffects(map[string][]string{"installed": {"haproxy-2.8"}}, "installed haproxy-2.8"),
+			func(e *Effects) bool { f, ok := e.Planned(PackageEffect, "haproxy"); return ok && f.State == "present" }, true},
+		{"yum remove", yumEffects(map[string][]string{"removed": {"firewalld"}}, "removed firewalld"),
+			func(e *Effects) bool {
+				f, ok := e.Planned(PackageEffect, "firewalld")
+				return ok && f.State == "absent"
+			}, true},
+		{"kubeadm init", kubeadmEffects("init", "would run: kubeadm init"),
+			func(e *Effects) bool {
+				_, ok := e.Planned(PathEffect, kubeadmAdminConf)
+				return ok && kubeadmInitPlanned(e)
+			}, true},
+		{"kubeadm reset", kubeadmEffects("reset", "would run: kubeadm reset -f"),
+			func(e *Effects) bool {
+				f, ok := e.Planned(PathEffect, kubeadmKubeletConf)
+				return ok && f.State == "absent"
+			}, true},
+		{"kubeadm token", kubeadmEffects("token_create", "would run"),
+			func(e *Effects) bool { _, ok := e.Planned(PathEffect, kubeadmAdminConf); return !ok }, false},
+		{"systemd enable", systemdEffects(&systemdParams{Name: "kubelet", Enabled: &enabled}),
+			func(e *Effects) bool { f, ok := e.Planned(UnitEffect, "kubelet"); return ok && f.State == "enabled" }, false},
+		{"systemd start", systemdEffects(&systemdParams{Name: "etcd", State: "started"}),
+			func(e *Effects) bool { _, ok := e.Planned(UnitEffect, "etcd"); return ok }, true},
+		{"x509", x509Effects(&x509Params{Cert: "/pki/ca.crt", Key: "/pki/ca.key"}),
+			func(e *Effects) bool {
+				_, ok := e.Planned(PathEffect, "/pki/ca.key")
+				return ok && e.plannedDir("/pki")
+			}, false},
+	}
+	for _, tt := range tests {
+		e := &Effects{}
+		e.add(tt.effs...)
+		if !tt.check(e) || (len(e.Opaque()) > 0) != tt.opaque {
+			t.Errorf("%s: effects %+v, opaque %q", tt.name, tt.effs, e.Opaque())
+		}
+	}
+	var none *Effects // outside check mode
+	if _, ok := none.Planned(PathEffect, "/x"); ok || none.Opaque() != nil || none.plannedDir("/") {
+		t.Error("a nil *Effects plans something")
+	}
+}
