@@ -160,6 +160,9 @@ func (s *contentSpec) write(ctx context.Context, t *Task, dest string, opts conn
 // when the task sets it.
 func (s *contentSpec) effect(info *pathInfo, content []byte, known bool) Effect {
 	f := Effect{Kind: PathEffect, Name: info.Path, State: "file", Content: content, ContentKnown: known}
+	if !known && s.Remote != nil {
+		f.SHA256 = s.Remote.SHA256
+	}
 	if s.Attrs.Mode.IsSet() && !s.Attrs.Mode.Preserve() {
 		f.Mode, f.ModeKnown = s.Attrs.Mode.Apply(info.Mode, false), true
 	}

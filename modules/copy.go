@@ -110,6 +110,9 @@ func planHostCopy(ctx context.Context, t *Task, p *copyParams, s contentSpec) (*
 		return nil, srcErr
 	}
 	switch {
+	case src.Unknown != "":
+		return unknownPlan(src.Unknown, map[string]any{"src": p.Src, "dest": dest},
+			Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
 	case !src.Exists:
 		msg := "Source " + p.Src + " not found"
 		return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "src": p.Src}}}, nil

@@ -23,9 +23,11 @@ type Effect struct {
 	// Mode is a path's planned permission bits, when ModeKnown.
 	Mode      uint32
 	ModeKnown bool
-	// Content is a planned file's content, when ContentKnown.
+	// Content is a planned file's content, when ContentKnown; SHA256 its
+	// checksum when only that is known (a copy on the host).
 	Content      []byte
 	ContentKnown bool
+	SHA256       string
 	// KeepsContent: only attributes change, the content stays the host's.
 	KeepsContent bool
 	// Target is a planned link's target.
@@ -209,7 +211,9 @@ func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
 			if o.Content > 0 && planned.Size <= o.Content {
 				planned.Content, planned.HasContent = f.Content, true
 			}
-		} else {
+		} else if planned.SHA256 = f.SHA256; o.Content > 0 || (o.Checksum && f.SHA256 == "") {
+			// The caller needs what is not known before the earlier
+			// task has run.
 			planned.Unknown = "the content of " + info.Path + " is known once an earlier task has written it"
 		}
 	}

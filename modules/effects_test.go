@@ -97,6 +97,14 @@ var checkSequences = []struct {
 		{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
 		{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
 	}, []int{1, 2}},
+	{"remote_src from a planned file, and from what a command may make", []step{
+		{"copy", map[string]any{"content": "s\n", "dest": "D/src"}},
+		{"copy", map[string]any{"src": "D/src", "dest": "D/dst", "remote_src": true}},
+		{"copy", map[string]any{"src": "D/src", "dest": "D/dst", "remote_src": true}},
+		{"copy", map[string]any{"src": "D/none", "dest": "D/dst2", "remote_src": true}},
+		{"command", map[string]any{"cmd": "true"}},
+		{"copy", map[string]any{"src": "D/made", "dest": "D/dst3", "remote_src": true}},
+	}, []int{5}},
 }
 
 // TestCheckModeSeesEarlierTasks runs each sequence in check mode and for
