@@ -48,19 +48,11 @@ func copyPlan(ctx context.Context, t *Task, p *copyParams) (*Plan, error) {
 		if fi.IsDir() {
 			return planCopyDir(ctx, t, p, local, s.Attrs, p.DirMode)
 		}
-		if s.Content, err = os.ReadFile(local); err != nil {
+		content, err := os.ReadFile(local)
+		if err != nil {
 			return nil, fmt.Errorf("copy: %w", err)
 		}
-		s.SrcMode = fsModeToUnix(fi.Mode())
-		s.IntoDir = filepath.Base(local)
-		if strings.HasSuffix(p.Dest, "/") {
-			s.Dest = p.Dest + s.IntoDir
-		}
-		plan, err := planFileContent(ctx, t, s)
-		if plan != nil && plan.Data != nil {
-			plan.Data["src"] = local
-		}
-		return plan, err
+		return planFromController(ctx, t, s, local, fi, content)
 	default:
 		return nil, errors.New("copy: give src or content")
 	}
@@ -123,6 +115,21 @@ func planHostCopy(ctx context.Context, t *Task, p *copyParams, s contentSpec) (*
 	plan, err := planFileContent(ctx, t, s)
 	if plan != nil && plan.Data != nil {
 		plan.Data["src"] = p.Src
+	}
+	return plan, err
+}
+
+// planFromController plans writing content made from a controller file
+// (copy's src, template's rendering): a dest ending in / or naming a
+// directory gets the file's base name, and mode=preserve its mode.
+func planFromController(ctx context.Context, t *Task, s contentSpec, local string, fi os.FileInfo, content []byte) (*Plan, error) {
+	s.Content, s.IntoDir, s.SrcMode = content, filepath.Base(local), fsModeToUnix(fi.Mode())
+	if strings.HasSuffix(s.Dest, "/") {
+		s.Dest += s.IntoDir
+	}
+	plan, err := planFileContent(ctx, t, s)
+	if plan != nil && plan.Data != nil {
+		plan.Data["src"] = local
 	}
 	return plan, err
 }

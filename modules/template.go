@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -34,16 +33,7 @@ func templatePlan(ctx context.Context, t *Task, p *templateParams) (*Plan, error
 	if err != nil {
 		return nil, err
 	}
-	s := p.spec()
-	s.Content, s.IntoDir, s.SrcMode = []byte(content), filepath.Base(local), fsModeToUnix(fi.Mode())
-	if strings.HasSuffix(p.Dest, "/") {
-		s.Dest = p.Dest + s.IntoDir
-	}
-	plan, err := planFileContent(ctx, t, s)
-	if plan != nil && plan.Data != nil {
-		plan.Data["src"] = local
-	}
-	return plan, err
+	return planFromController(ctx, t, p.spec(), local, fi, []byte(content))
 }
 
 // renderTemplateFile renders a template file over the task's variables plus
