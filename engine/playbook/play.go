@@ -44,13 +44,8 @@ func (l *loader) play(n *yaml.Node, dir string) *Play {
 			p.MaxFailPercentage = &f
 		case "strategy":
 			p.Strategy = l.str(e.V, e.Key)
-			switch p.Strategy {
-			case "linear":
-			case "free":
-				// Accepting it and running linear would be a silent lie.
-				l.errs.add(l.pos(e.V), "strategy: free is not supported yet: hapb runs every play linear (each task on every host of the batch before the next); remove the keyword")
-			default:
-				l.errs.add(l.pos(e.V), "strategy must be linear, got %q", p.Strategy)
+			if p.Strategy != "linear" && p.Strategy != "free" {
+				l.errs.add(l.pos(e.V), "strategy must be linear or free, got %q", p.Strategy)
 			}
 		case "force_handlers":
 			p.ForceHandlers = l.boolean(e.V, e.Key)
@@ -84,7 +79,27 @@ func (l *loader) play(n *yaml.Node, dir string) *Play {
 	hs.handlers = true
 	p.Handlers = append(list("handlers", &hs), pc.handlers...)
 	l.checkNotify(pc)
+	if p.Strategy == "free" {
+		l.checkFree(p)
+	}
 	return p
+}
+
+// checkFree refuses what a free play cannot mean: Ansible runs a run_once
+// task on every host of a free play (with a warning), and throttle bounds a
+// task that hosts reach at different times. Both are refused rather than
+// run otherwise than written.
+func (l *loader) checkFree(p *Play) {
+	for _, list := range [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers} {
+		walk(list, func(t *Task) {
+			switch {
+			case t.RunOnce:
+				l.errs.add(t.Pos, "run_once is not supported in a play with strategy: free (Ansible runs it on every host); move the task to a linear play")
+			case t.Throttle > 0 || t.ThrottleTemplate != nil:
+				l.errs.add(t.Pos, "throttle is not supported in a play with strategy: free; use serial, or a linear play")
+			}
+		})
+	}
 }
 
 // hosts reads a host pattern, a string or a list of patterns.

@@ -113,7 +113,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 			}
 		}
 		if lc.Pause > 0 && i < len(items)-1 {
-			sleep(ctx, lc.Pause)
+			p.unlocked(func() { sleep(ctx, lc.Pause) })
 		}
 	}
 	switch {
@@ -200,7 +200,7 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 				p.repMu.Lock()
 				p.r.opts.Reporter.Retrying(h.name, t.Label(), retries-try)
 				p.repMu.Unlock()
-				sleep(ctx, delay)
+				p.unlocked(func() { sleep(ctx, delay) })
 				continue
 			}
 			if !ok {
@@ -305,7 +305,11 @@ func (p *playRun) runModule(ctx context.Context, t *playbook.Task, h *hostState,
 	}
 	out.delegate = target
 	if local, ok := t.Module.(modules.Local); !ok || !local.RunsLocally() {
-		c, err := p.r.conn(ctx, target, targetVars)
+		var c conn.Conn
+		if p.free {
+			targetVars = copyVars(targetVars) // read unlocked (see free.go)
+		}
+		p.unlocked(func() { c, err = p.r.conn(ctx, target, targetVars) })
 		if err != nil {
 			return modules.Result{Failed: true, Msg: p.r.redactor.str(err.Error())}, true
 		}
@@ -447,6 +451,7 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 // report shows a host's outcome. It runs before apply for every outcome, so
 // it is where the outcome's secrets join the redactor.
 func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
+	p.announce(h)
 	rd := p.r.redactor
 	rd.add(out.res.Secrets...)
 	if t.Register != "" {

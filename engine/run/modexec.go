@@ -26,7 +26,12 @@ func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState
 		}
 		mt.Effects = p.r.planned.Of(where)
 	}
-	res, err := modules.Execute(ctx, t.Module, mt, params)
+	if p.free {
+		mt.Vars = p.snapshot(mt.Vars) // the module runs unlocked (see free.go)
+	}
+	var res modules.Result
+	var err error
+	p.unlocked(func() { res, err = modules.Execute(ctx, t.Module, mt, params) })
 	if err == nil {
 		return res, false
 	}

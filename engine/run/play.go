@@ -26,6 +26,12 @@ type hostState struct {
 	// rescue's ansible_failed_task and ansible_failed_result.
 	failedTask   *playbook.Task
 	failedResult map[string]any
+	// rescuable counts the blocks with a rescue that the host's running
+	// task is in: a failure there is the rescue's to handle, not yet fatal.
+	rescuable int
+	// header is the task the host runs, announced with its result in a
+	// free play (see taskStart).
+	header *taskHeader
 }
 
 // noLogResult is what a no_log task's failure shows of itself.
@@ -52,13 +58,16 @@ type playRun struct {
 	// fatal: any_errors_fatal or max_fail_percentage ended the play, and
 	// with it the playbook, as in Ansible (a rolling upgrade relies on it).
 	fatal bool
-	// rescuable counts the blocks with a rescue that the running task is
-	// in: a failure there is the rescue's to handle, not yet fatal.
-	rescuable int
 	// batch is the current serial batch, for max_fail_percentage.
 	batch []*hostState
 	// repMu serializes reporting from the hosts' goroutines.
 	repMu sync.Mutex
+	// free: a free play's batch is running (see free.go; fact gathering
+	// before it is linear); mu is then held by the host goroutine doing
+	// bookkeeping, lastHeader is the task header shown last.
+	free       bool
+	mu         sync.Mutex
+	lastHeader *taskHeader
 }
 
 // runPlay runs one play; it reports false when the run must stop (every
@@ -107,8 +116,11 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 			p.gatherFacts(ctx, batch)
 			p.setPlayHosts()
 		}
+		if play.Strategy == "free" {
+			p.runFree(ctx, batch)
+		}
 		for _, section := range [][]*playbook.Task{play.PreTasks, play.Tasks, play.PostTasks} {
-			if p.stopped() || ctx.Err() != nil {
+			if play.Strategy == "free" || p.stopped() || ctx.Err() != nil {
 				break
 			}
 			p.runTasks(ctx, section, batch, nil)

@@ -19,6 +19,10 @@ type runner struct {
 	hosts map[string]*vars.Host
 	// hostvars is the `hostvars` variable: every host's variables.
 	hostvars hostVars
+	// frozen and frozenHostvars are the copies of every host's variables
+	// that modules of a free play read (see snapshot).
+	frozen         map[string]frozenVars
+	frozenHostvars hostVars
 	// gone are hosts that failed or were unreachable: they leave the run.
 	gone map[string]bool
 	// startAt is the --start-at-task name still being looked for.

@@ -52,7 +52,7 @@ func (p *playRun) runTask(ctx context.Context, t *playbook.Task, hosts []*hostSt
 		p.meta(ctx, t, active)
 		return nil
 	}
-	p.r.opts.Reporter.TaskStart(p.taskName(t, active[0], sc), report.KindTask)
+	p.taskStart(p.taskName(t, active[0], sc), report.KindTask, active)
 	return p.execute(ctx, t, active, sc)
 }
 
@@ -80,11 +80,15 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 		return p.runInclude(ctx, b, entered, sc)
 	}
 	if len(b.Rescue) > 0 {
-		p.rescuable++
+		for _, h := range entered {
+			h.rescuable++
+		}
 	}
 	failed := p.runTasks(ctx, b.Block, entered, sc)
 	if len(b.Rescue) > 0 {
-		p.rescuable--
+		for _, h := range entered {
+			h.rescuable--
+		}
 		if len(failed) > 0 {
 			for _, h := range failed {
 				h.failed = false
@@ -217,7 +221,8 @@ func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) error {
 // loop that could not be evaluated) and takes the host out of the play.
 // Under no_log the error is not shown: it may quote a value.
 func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
-	p.r.opts.Reporter.TaskStart(t.Label(), report.KindTask)
+	p.taskStart(t.Label(), report.KindTask, []*hostState{h})
+	p.announce(h)
 	hr := &report.HostResult{Host: h.name, Status: report.Failed, NoLog: t.NoLog}
 	if !t.NoLog {
 		hr.Msg = p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err)))
@@ -280,7 +285,7 @@ func (p *playRun) flushHandlers(ctx context.Context, hosts []*hostState) {
 				delete(h.notified, l)
 			}
 		}
-		p.r.opts.Reporter.TaskStart(p.taskName(hd, on[0], nil), report.KindHandler)
+		p.taskStart(p.taskName(hd, on[0], nil), report.KindHandler, on)
 		p.execute(ctx, hd, on, nil)
 	}
 }
@@ -418,7 +423,11 @@ func (p *playRun) throttle(t *playbook.Task, h *hostState, sc scope) int {
 // when the batch's failures exceed max_fail_percentage; inside a block with
 // a rescue it waits for what the rescue leaves failed.
 func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
-	if len(failed) == 0 || p.rescuable > 0 {
+	unrescued := false
+	for _, h := range failed {
+		unrescued = unrescued || h.rescuable == 0
+	}
+	if !unrescued {
 		return
 	}
 	if p.play.AnyErrorsFatal || t.AnyErrorsFatal {

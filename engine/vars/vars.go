@@ -60,6 +60,8 @@ type Host struct {
 	// broken holds why a templated variable could not be rendered.
 	broken map[string]error
 	dirty  bool
+	// version counts the writes to vars (see Version).
+	version uint64
 	// observe is told every value a variable takes (see Observe).
 	observe func(key string, v any)
 }
@@ -93,6 +95,7 @@ func (h *Host) claim(key string, lvl Level) bool {
 	h.level[key] = lvl
 	delete(h.broken, key)
 	h.dirty = true
+	h.version++
 	return true
 }
 
@@ -138,6 +141,11 @@ func (h *Host) observed(key string, v any, lvl Level) {
 	}
 }
 
+// Version changes whenever the host's variables do, so a copy of them
+// (what a module of a free play reads while others write) is made again
+// only when it is stale.
+func (h *Host) Version() uint64 { return h.version }
+
 // Vars is the merged view. Callers must not modify it.
 func (h *Host) Vars() map[string]any { return h.vars }
 
@@ -156,6 +164,7 @@ func (h *Host) Resolve() {
 		return
 	}
 	h.dirty = false
+	h.version++
 	if len(h.templ) == 0 {
 		return
 	}

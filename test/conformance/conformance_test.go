@@ -16,6 +16,8 @@
 //	  - ansible: "  h1 failed msg=…"  # a line of Ansible's trace…
 //	    hapb: "  h1 failed msg=…"     # …and hapb's line in its place
 //	    why: the reason
+//	per_host: true            # strategy free: hosts interleave, so compare
+//	                          # each host's own sequence of results
 //	refused: what hapb says   # hapb refuses the scenario at load (exit 1,
 //	                          # its message holds this); Ansible runs it
 //
@@ -75,6 +77,7 @@ type caseSpec struct {
 	Args        []string     `yaml:"args"`
 	Differences []difference `yaml:"differences"`
 	Refused     string       `yaml:"refused"`
+	PerHost     bool         `yaml:"per_host"`
 }
 
 type difference struct {
@@ -119,8 +122,8 @@ func runCase(t *testing.T, dir string) {
 	if !exists(inv) {
 		inv = "inventory.ini"
 	}
-	a := run(t, ansible, ansiblePB, inv, spec.Args, true)
-	h := run(t, hapbBin, hapbPB, inv, spec.Args, false)
+	a := run(t, ansible, ansiblePB, inv, spec.Args, true, spec.PerHost)
+	h := run(t, hapbBin, hapbPB, inv, spec.Args, false, spec.PerHost)
 	if spec.Refused != "" {
 		// A refusal: hapb loads nothing and says what to write instead,
 		// where Ansible runs the scenario (its trace shows it did).
@@ -152,7 +155,7 @@ func runCase(t *testing.T, dir string) {
 type outcome struct{ trace, stderr string }
 
 // run runs one of the two tools on the case and returns its normalised trace.
-func run(t *testing.T, bin, pb, inv string, extra []string, isAnsible bool) outcome {
+func run(t *testing.T, bin, pb, inv string, extra []string, isAnsible, perHost bool) outcome {
 	tmp := t.TempDir()
 	args := []string{"-i", inv, pb, "-e", "tmp=" + tmp}
 	env := append(os.Environ(), "TMP="+tmp, "NO_COLOR=1")
@@ -178,7 +181,7 @@ func run(t *testing.T, bin, pb, inv string, extra []string, isAnsible bool) outc
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	tr, perr := trace(stdout.Bytes(), code)
+	tr, perr := trace(stdout.Bytes(), code, perHost)
 	if perr != nil {
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", bin, perr, stdout.String(), stderr.String())
 	}
@@ -195,6 +198,7 @@ type event struct {
 	Ignored  bool                      `json:"ignored"`
 	Censored bool                      `json:"censored"`
 	Delegate string                    `json:"delegate"`
+	Task     string                    `json:"task"`
 	Hosts    map[string]map[string]int `json:"hosts"`
 }
 
@@ -202,8 +206,10 @@ type event struct {
 // play (a serial batch repeats no play line), a task or handler, each host's
 // result (sorted by host: Ansible writes them as they finish), the recap and
 // the exit code. A skipped result carries no message (the two tools word the
-// reason differently); every other message is compared, as text.
-func trace(out []byte, code int) (string, error) {
+// reason differently); every other message is compared, as text. perHost
+// writes, instead of tasks, each host's own sequence of tasks and results,
+// for strategy free, where hosts interleave as they go.
+func trace(out []byte, code int, perHost bool) (string, error) {
 	var b strings.Builder
 	b.WriteString("\n")
 	var block []string // the current task's result lines
@@ -214,7 +220,8 @@ func trace(out []byte, code int) (string, error) {
 		}
 		block = nil
 	}
-	lastPlay := ""
+	lastPlay, header := "", ""
+	var hostLines []string // perHost: "host: TASK name: status…"
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
@@ -237,7 +244,10 @@ func trace(out []byte, code int) (string, error) {
 			lastPlay = ev.Name
 		case "task", "handler":
 			flush()
-			fmt.Fprintf(&b, "%s %s\n", strings.ToUpper(ev.Event), ev.Name)
+			header = strings.ToUpper(ev.Event) + " " + ev.Name
+			if !perHost {
+				b.WriteString(header + "\n")
+			}
 		case "result":
 			l := fmt.Sprintf("  %s %s", ev.Host, ev.Status)
 			if ev.Delegate != "" {
@@ -255,9 +265,26 @@ func trace(out []byte, code int) (string, error) {
 			if m := text(ev.Msg); m != "" && ev.Status != "skipped" {
 				l += " msg=" + m
 			}
+			if perHost {
+				// The task's name (a handler's too): Ansible's results name
+				// it, hapb shows its header right before the result.
+				task := strings.SplitN(header, " ", 2)[len(strings.SplitN(header, " ", 2))-1]
+				if ev.Task != "" {
+					task = ev.Task
+				}
+				hostLines = append(hostLines, ev.Host+": "+task+":"+l)
+				continue
+			}
 			block = append(block, l)
 		case "recap":
 			flush()
+			sort.SliceStable(hostLines, func(i, j int) bool {
+				return strings.SplitN(hostLines[i], ":", 2)[0] < strings.SplitN(hostLines[j], ":", 2)[0]
+			})
+			for _, l := range hostLines {
+				b.WriteString(l + "\n")
+			}
+			hostLines = nil
 			hosts := make([]string, 0, len(ev.Hosts))
 			for h := range ev.Hosts {
 				hosts = append(hosts, h)

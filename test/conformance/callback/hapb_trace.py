@@ -59,6 +59,7 @@ class CallbackModule(CallbackBase):
             # loop's own result only when it failed.
             return
         ev = {'event': 'result', 'host': result._host.get_name(), 'status': status,
+              'task': result._task.get_name().strip(),
               'result': {k: v for k, v in r.items() if not k.startswith('_ansible')}}
         if result._task.delegate_to and r.get('_ansible_delegated_vars'):
             ev['delegate'] = r['_ansible_delegated_vars'].get('ansible_host')
