@@ -8,6 +8,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 func TestCopyLocal(t *testing.T) {
@@ -113,19 +114,23 @@ func TestCopyErrors(t *testing.T) {
 
 func TestCopyFake(t *testing.T) {
 	sum := sha256Hex([]byte("hi\n"))
+	file := func(mode uint32, sum string) *remote.PathInfo {
+		return &remote.PathInfo{Path: "/etc/x", ParentDir: true, Exists: true, Type: "file", Mode: mode, Owner: "root", Group: "root",
+			Size: 3, MTime: 1, Readable: true, Writable: true, SHA256: sum}
+	}
 	tests := []struct {
 		name    string
-		probe   string
+		probe   *remote.PathInfo
 		changed bool
 		log     []string
 	}{
-		{"same", "-\n--\n1\n81a4 0 0 root root 3 1\n110\n" + sum + "\n", false, []string{"hapb-probe"}},
-		{"differs", "-\n--\n1\n81a4 0 0 root root 3 1\n110\nabc\n", true, []string{"hapb-probe", "upload /etc/x"}},
-		{"mode only", "-\n--\n1\n81ff 0 0 root root 3 1\n110\n" + sum + "\n", true, []string{"hapb-probe", "chmod 0644 -- /etc/x"}},
-		{"absent", "-\n--\n1\nabsent\n", true, []string{"hapb-probe", "upload /etc/x"}},
+		{"same", file(0o644, sum), false, []string{"hapb-probe"}},
+		{"differs", file(0o644, "abc"), true, []string{"hapb-probe", "upload /etc/x"}},
+		{"mode only", file(0o777, sum), true, []string{"hapb-probe", "chmod 0644 -- /etc/x"}},
+		{"absent", &remote.PathInfo{Path: "/etc/x", ParentDir: true}, true, []string{"hapb-probe", "upload /etc/x"}},
 	}
 	for _, tt := range tests {
-		f := conntest.New().On("hapb-probe", 0, tt.probe)
+		f := conntest.New().On(remote.ProbeName, 0, string(remote.FormatProbe(tt.probe, remote.ProbeOpts{Checksum: true})))
 		task := &Task{Conn: f, Become: conn.Become{User: "root"}}
 		r := mustPlanApply(t, "copy", task, map[string]any{"content": "hi\n", "dest": "/etc/x", "mode": "0644"})
 		if r.Changed != tt.changed || len(f.Log) != len(tt.log) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hapb/hapb/engine/conn/conntest"
+	"github.com/hapb/hapb/modules/remote"
 )
 
 // fileLocalCases are file tasks run on this machine.
@@ -191,7 +192,8 @@ func TestFileDiff(t *testing.T) {
 
 func TestFileFake(t *testing.T) {
 	f := conntest.New()
-	f.On("hapb-probe", 0, "-\n--\n1\n81a4 0 0 root root 3 1700000000\n110\n-\n")
+	f.On(remote.ProbeName, 0, string(remote.FormatProbe(&remote.PathInfo{ParentDir: true, Exists: true, Type: "file", Mode: 0o644,
+		Owner: "root", Group: "root", Size: 3, MTime: 1700000000, Readable: true, Writable: true}, remote.ProbeOpts{})))
 	task := &Task{Conn: f, Vars: map[string]any{}}
 	r := mustPlanApply(t, "file", task, map[string]any{"path": "/etc/it's", "mode": "0600", "owner": "etcd"})
 	if !r.Changed || !f.Ran(`chown -- etcd '/etc/it'\''s' && chmod 0600 -- '/etc/it'\''s'`) {
@@ -199,7 +201,7 @@ func TestFileFake(t *testing.T) {
 	}
 	// check mode: the probe only
 	f2 := conntest.New()
-	f2.On("hapb-probe", 0, "-\n--\n1\nabsent\n")
+	f2.On(remote.ProbeName, 0, string(remote.FormatProbe(&remote.PathInfo{ParentDir: true}, remote.ProbeOpts{})))
 	r = mustPlanApply(t, "file", &Task{Conn: f2, Check: true}, map[string]any{"path": "/srv/x", "state": "directory"})
 	if !r.Changed || len(f2.Log) != 1 {
 		t.Errorf("changed=%v log:\n%s", r.Changed, f2)
