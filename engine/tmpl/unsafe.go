@@ -138,13 +138,43 @@ func markTagged(n *yaml.Node, v any) any {
 		if !ok {
 			return v
 		}
+		done := map[string]bool{}
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, c := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				continue // merged values keep yaml.v3's decoding
+				merges = append(merges, c)
+				continue
 			}
 			if e, ok := m[k.Value]; ok {
 				m[k.Value] = markTagged(c, e)
+				done[k.Value] = true
+			}
+		}
+		// "<<: *defaults" (or a list of them, the first winning): the
+		// merged keys the mapping does not set itself come from there.
+		for _, src := range merges {
+			if src.Kind == yaml.AliasNode && src.Alias != nil {
+				src = src.Alias
+			}
+			srcs := []*yaml.Node{src}
+			if src.Kind == yaml.SequenceNode {
+				srcs = src.Content
+			}
+			for _, sm := range srcs {
+				if sm.Kind == yaml.AliasNode && sm.Alias != nil {
+					sm = sm.Alias
+				}
+				if sm.Kind != yaml.MappingNode {
+					continue
+				}
+				for i := 0; i+1 < len(sm.Content); i += 2 {
+					k, c := sm.Content[i], sm.Content[i+1]
+					if e, ok := m[k.Value]; ok && !done[k.Value] && k.Tag != "!!merge" {
+						m[k.Value] = markTagged(c, e)
+						done[k.Value] = true
+					}
+				}
 			}
 		}
 	}

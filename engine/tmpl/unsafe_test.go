@@ -17,6 +17,11 @@ func TestDecodeYAMLUnsafe(t *testing.T) {
 		{"a: {b: [1, !unsafe '{{ x }}']}", map[string]any{"a": map[string]any{"b": []any{1, Unsafe("{{ x }}")}}}},
 		{"x: &u !unsafe '{{ x }}'\ny: *u", map[string]any{"x": Unsafe("{{ x }}"), "y": Unsafe("{{ x }}")}},
 		{"", nil},
+		// YAML 1.1, as PyYAML types it, also through merge keys.
+		{"a: yes\nb: 1:20\nc: 0755\nd: '0755'\ne: 1.0\nf: 2001-12-14", map[string]any{"a": true, "b": 80, "c": 493, "d": "0755", "e": 1.0, "f": "2001-12-14"}},
+		{"base: &b {on_: on, keep: off}\nx:\n  <<: *b\n  keep: yes", map[string]any{"base": map[string]any{"on_": true, "keep": false},
+			"x": map[string]any{"on_": true, "keep": true}}},
+		{"base: &b {u: !unsafe '{{ x }}'}\nx: {<<: [*b]}", map[string]any{"base": map[string]any{"u": Unsafe("{{ x }}")}, "x": map[string]any{"u": Unsafe("{{ x }}")}}},
 	}
 	for _, tt := range tests {
 		got, err := DecodeYAML([]byte(tt.in))
