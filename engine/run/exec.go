@@ -30,9 +30,10 @@ type outcome struct {
 }
 
 type itemOutcome struct {
-	label string
-	res   modules.Result
-	value map[string]any
+	label    string
+	res      modules.Result
+	value    map[string]any
+	delegate string // each item may go to another host (delegate_to: "{{ .item }}")
 }
 
 // execHost runs task t on one host: conditions, loop, retries, module. It
@@ -90,6 +91,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 		default:
 			var unreach bool
 			io.res, unreach = p.attempt(ctx, t, h, iv, out)
+			io.delegate = out.delegate
 			if unreach {
 				out.res, out.unreach = io.res, true
 				return out
@@ -393,7 +395,9 @@ func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 	switch {
 	case out.unreach:
 		if t.IgnoreUnreachable {
-			st.Skipped++
+			// As Ansible 2.14 counts it: ok and ignored (the host stays).
+			st.OK++
+			st.Ignored++
 			return false
 		}
 		st.Unreachable++
@@ -462,6 +466,9 @@ func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 	noLog := t.NoLog
 	for _, it := range out.items {
 		hr := p.hostResult(t, h, out, &it.res, it.value, noLog)
+		if hr.Delegate = ""; it.delegate != "" && it.delegate != h.name {
+			hr.Delegate = it.delegate
+		}
 		hr.Item = rd.str(it.label)
 		if noLog {
 			hr.Item = "(censored due to no_log)"
