@@ -47,16 +47,14 @@ func assertPlan(ctx context.Context, t *Task, p *assertParams) (*Plan, error) {
 		ok, err := e.Bool(t.Vars)
 		if err != nil {
 			msg := fmt.Sprintf("The conditional check '%s' failed: %v", e, err)
-			return &Plan{Result: Result{Failed: true, Msg: msg,
-				Data: map[string]any{"assertion": e.String(), "msg": msg}}}, nil
+			return nil, Fail(Result{Msg: msg, Data: map[string]any{"assertion": e.String(), "msg": msg}})
 		}
 		if !ok {
 			msg := p.FailMsg
 			if msg == "" {
 				msg = "Assertion failed: " + e.String()
 			}
-			return &Plan{Result: Result{Failed: true, Msg: msg,
-				Data: map[string]any{"assertion": e.String(), "evaluated_to": false, "msg": msg}}}, nil
+			return nil, Fail(Result{Msg: msg, Data: map[string]any{"assertion": e.String(), "evaluated_to": false, "msg": msg}})
 		}
 	}
 	r := Result{Msg: p.SuccessMsg, Data: map[string]any{"msg": p.SuccessMsg}}

@@ -44,7 +44,7 @@ func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan,
 	case !info.Exists && (p.State == "absent" || p.Block == ""):
 		return &Plan{Result: Result{Msg: "File not present", Data: data}}, nil
 	case !info.Exists && !p.Create:
-		return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("Path %s does not exist !", p.Path), Data: data}}, nil
+		return nil, Fail(Result{Msg: fmt.Sprintf("Path %s does not exist !", p.Path), Data: data})
 	}
 	out, msg := blockinfileEdit(string(info.Content), p, ins)
 	spec := contentSpec{Dest: p.Path, Content: []byte(out), Info: info, Force: true, Msg: msg,
@@ -52,11 +52,7 @@ func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan,
 	if !info.Exists {
 		spec.Msg = "File created"
 	}
-	plan, err := planFileContent(ctx, t, spec)
-	if plan != nil {
-		plan.Data["path"] = p.Path
-	}
-	return plan, err
+	return withData(planFileContent(ctx, t, spec))(map[string]any{"path": p.Path})
 }
 
 // blockinfileEdit follows Ansible's blockinfile: an existing block (both

@@ -131,9 +131,9 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 		delete(d, "msg")
 		res.Msg = ""
 		if out.ExitCode != 0 {
-			res.Failed = true
 			res.Msg = "non-zero return code"
 			d["msg"] = res.Msg
+			return Fail(*res)
 		}
 		return nil
 	}

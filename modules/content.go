@@ -70,7 +70,7 @@ func planFileContent(ctx context.Context, t *Task, s contentSpec) (*Plan, error)
 	fail := func(format string, a ...any) (*Plan, error) {
 		msg := fmt.Sprintf(format, a...)
 		data["msg"] = msg
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+		return nil, Fail(Result{Msg: msg, Data: data})
 	}
 	effect := s.effect(info, s.Content, afterKnown)
 	switch {
@@ -219,10 +219,9 @@ func replaceOutcome(res *conn.Result, err error, op, dest string, backup bool, r
 		}
 		return nil
 	case 99:
-		r.Failed = true
 		r.Msg = "failed to validate: " + strings.TrimSpace(string(res.Stderr))
 		r.Data["msg"] = r.Msg
-		return nil
+		return Fail(*r)
 	}
 	return &pathError{Op: op, Path: dest, Msg: strings.TrimSpace(string(res.Stderr)), Code: res.ExitCode}
 }

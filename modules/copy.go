@@ -107,7 +107,7 @@ func planHostCopy(ctx context.Context, t *Task, p *copyParams, s contentSpec) (*
 			Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
 	case !src.Exists:
 		msg := "Source " + p.Src + " not found"
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg, "src": p.Src}}}, nil
+		return nil, Fail(Result{Msg: msg, Data: map[string]any{"msg": msg, "src": p.Src}})
 	case src.Type != "file":
 		return nil, fmt.Errorf("copy: remote src %s is a %s; only files are supported", p.Src, src.Type)
 	}

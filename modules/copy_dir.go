@@ -67,8 +67,8 @@ func planCopyDir(ctx context.Context, t *Task, p *copyParams, local string, attr
 			return nil, err
 		}
 		if msg != "" {
-			plan.Failed, plan.Msg = true, msg
-			return plan, nil
+			plan.Msg = msg
+			return nil, Fail(plan.Result)
 		}
 	}
 	if len(ch.msgs) == 0 {

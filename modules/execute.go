@@ -30,33 +30,69 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Fail is how a module fails a task with its own verdict on the host
+// (fail, assert, a non-zero exit, a refused validation): res is the task's
+// failed result, its message shown as it is and its data registered. A
+// module returns it, from Plan or from Apply, as it returns any error.
+func Fail(res Result) error {
+	res.Failed = true
+	return &Error{Err: errors.New(res.Msg), Verdict: true, Result: res}
+}
+
 // Execute runs a module for one task on one host: Plan, then Apply only
-// when the plan changes something, failed nothing and the task is not in
-// check mode. The executor and the module tests both run modules through
-// it, so the gate exists once. On failure the error is an *Error and the
-// Result is its Result.
+// when the plan changes something and the task is not in check mode. The
+// executor and the module tests both run modules through it, so the gate
+// exists once. On failure the error is an *Error with the task's position
+// and the Result is its Result.
 func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 	plan, err := m.Plan(ctx, t, p)
 	if err != nil {
-		e := &Error{Pos: t.Pos, Err: err}
-		if plan != nil {
-			e.Result.Data = plan.Data
-		}
-		return e.Result, e
+		return failed(t, plan, err)
 	}
-	if !plan.Failed && plan.Changed && plan.Apply != nil && !t.Check {
+	if plan.Changed && plan.Apply != nil && !t.Check {
 		if err := plan.Apply(ctx, &plan.Result); err != nil {
-			e := &Error{Pos: t.Pos, Err: err}
-			e.Result.Data = plan.Data
-			return e.Result, e
+			return failed(t, plan, err)
 		}
 	}
-	if !plan.Failed && plan.Changed && t.Check {
+	if plan.Changed && t.Check {
 		// Not applied: later tasks plan against what this one would do.
 		t.Effects.add(plan.Effects...)
 	}
-	if plan.Failed {
-		return plan.Result, &Error{Pos: t.Pos, Err: errors.New(plan.Msg), Verdict: true, Result: plan.Result}
-	}
 	return plan.Result, nil
+}
+
+// failed is Execute's one way out on failure: a verdict keeps the result
+// the module made, any other error keeps what the plan knew (its data).
+func failed(t *Task, plan *Plan, err error) (Result, error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Err: err}
+		if plan != nil {
+			e.Result.Data = plan.Data
+		}
+	}
+	e.Pos = t.Pos
+	return e.Result, e
+}
+
+// withData adds data to what a plan returns, a verdict's result included:
+// modules that wrap another's plan (lineinfile around planFileContent)
+// register their own fields either way.
+func withData(plan *Plan, err error) func(map[string]any) (*Plan, error) {
+	return func(data map[string]any) (*Plan, error) {
+		var e *Error
+		target := map[string]any(nil)
+		switch {
+		case plan != nil:
+			target = plan.Data
+		case errors.As(err, &e) && e.Verdict:
+			target = e.Result.Data
+		}
+		if target != nil {
+			for k, v := range data {
+				target[k] = v
+			}
+		}
+		return plan, err
+	}
 }

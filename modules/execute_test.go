@@ -16,14 +16,19 @@ func TestExecute(t *testing.T) {
 		if p.PlanErr {
 			return &Plan{Result: Result{Data: map[string]any{"k": 1}}}, errors.New("plan broke")
 		}
-		plan := &Plan{Result: Result{Changed: p.Changed, Failed: p.Failed, Msg: "planned", Data: map[string]any{"k": 2}}}
+		plan := &Plan{Result: Result{Changed: p.Changed, Msg: "planned", Data: map[string]any{"k": 2}}}
+		if p.Failed {
+			return nil, Fail(plan.Result)
+		}
 		if p.HasApply {
 			plan.Apply = func(ctx context.Context, r *Result) error {
 				r.Msg = "applied"
 				if p.ApplyErr {
 					return errors.New("apply broke")
 				}
-				r.Failed = p.ApplyFails
+				if p.ApplyFails {
+					return Fail(*r)
+				}
 				return nil
 			}
 		}

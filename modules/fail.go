@@ -12,5 +12,5 @@ const failDoc = "Fails the task with a message (use with when)."
 
 func failPlan(ctx context.Context, t *Task, p *failParams) (*Plan, error) {
 	msg := p.Msg
-	return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}}, nil
+	return nil, Fail(Result{Msg: msg, Data: map[string]any{"msg": msg}})
 }

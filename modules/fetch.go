@@ -33,12 +33,12 @@ func fetchPlan(ctx context.Context, t *Task, p *fetchParams) (*Plan, error) {
 	switch {
 	case !info.Exists && p.FailOnMissing:
 		msg := "the remote file does not exist: " + p.Src
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+		return nil, Fail(Result{Msg: msg, Data: data})
 	case !info.Exists:
 		return &Plan{Result: Result{Msg: "the remote file does not exist, not transferring, ignored", Data: data}}, nil
 	case info.Type != "file":
 		msg := fmt.Sprintf("remote %s is a %s, not a file", p.Src, info.Type)
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+		return nil, Fail(Result{Msg: msg, Data: data})
 	}
 	data["checksum"] = info.SHA256
 	if local, err := os.ReadFile(dest); err == nil && sha256Hex(local) == info.SHA256 {

@@ -70,7 +70,7 @@ func planFile(ctx context.Context, t *Task, p *fileParams) (*Plan, error) {
 		return unknownPlan(info.Unknown, map[string]any{"path": p.Path, "state": state}, fp.effect()), nil
 	}
 	plan, err := fp.plan(ctx)
-	if err != nil || plan.Failed {
+	if err != nil {
 		return plan, err
 	}
 	if plan.Changed {
@@ -104,8 +104,7 @@ type filePlan struct {
 }
 
 func (fp *filePlan) fail(format string, a ...any) (*Plan, error) {
-	return &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf(format, a...),
-		Data: map[string]any{"path": fp.p.Path}}}, nil
+	return nil, Fail(Result{Msg: fmt.Sprintf(format, a...), Data: map[string]any{"path": fp.p.Path}})
 }
 
 func (fp *filePlan) plan(ctx context.Context) (*Plan, error) {
@@ -251,8 +250,8 @@ func (fp *filePlan) changed(msg, script string) (*Plan, error) {
 			return err
 		}
 		if res.ExitCode != 0 {
-			r.Failed = true
 			r.Msg = fmt.Sprintf("%s: %s", fp.p.Path, strings.TrimSpace(string(res.Stderr)))
+			return Fail(*r)
 		}
 		return nil
 	}}, nil

@@ -96,11 +96,10 @@ func healthReportPlan(ctx context.Context, t *Task, p *healthReportParams) (*Pla
 	data := map[string]any{"rows": healthRowsData(rows), "passed": counts["PASS"], "warned": counts["WARN"], "failed": counts["FAIL"]}
 	res := Result{Data: data, Output: renderHealthTable(p.Title, rows, counts)}
 	if counts["FAIL"] > 0 {
-		res.Failed = true
 		res.Msg = fmt.Sprintf("%s: %d of %d checks failed", p.Title, counts["FAIL"], len(rows))
-	} else {
-		res.Msg = fmt.Sprintf("%s: all %d checks passed (%d warnings)", p.Title, len(rows), counts["WARN"])
+		return nil, Fail(res)
 	}
+	res.Msg = fmt.Sprintf("%s: all %d checks passed (%d warnings)", p.Title, len(rows), counts["WARN"])
 	return &Plan{Result: res}, nil
 }
 

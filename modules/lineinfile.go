@@ -79,8 +79,7 @@ func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, e
 	case !info.Exists && p.State == "absent":
 		return &Plan{Result: Result{Msg: "file not present", Data: data}}, nil
 	case !info.Exists && !p.Create:
-		msg := fmt.Sprintf("Destination %s does not exist !", p.Path)
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+		return nil, Fail(Result{Msg: fmt.Sprintf("Destination %s does not exist !", p.Path), Data: data})
 	}
 	lines := lineSplitKeepEnds(string(info.Content))
 	var msg string
@@ -99,13 +98,7 @@ func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, e
 	if !info.Exists && msg == "" {
 		spec.Msg = "file created"
 	}
-	plan, err := planFileContent(ctx, t, spec)
-	if plan != nil {
-		for k, v := range data {
-			plan.Data[k] = v
-		}
-	}
-	return plan, err
+	return withData(planFileContent(ctx, t, spec))(data)
 }
 
 // lineSplitKeepEnds splits s into lines that keep their "\n".
@@ -236,7 +229,7 @@ func probeLineEdit(ctx context.Context, t *Task, module, p string, data map[stri
 	case info.Unknown != "":
 		return nil, unknownPlan(info.Unknown, data, Effect{Kind: PathEffect, Name: info.Path, State: "file"}), nil
 	case info.Exists && info.Type != "file":
-		return nil, &Plan{Result: Result{Failed: true, Msg: fmt.Sprintf("%s is a %s, not a file", p, info.Type), Data: data}}, nil
+		return nil, nil, Fail(Result{Msg: fmt.Sprintf("%s is a %s, not a file", p, info.Type), Data: data})
 	case info.Exists && !info.HasContent:
 		return nil, nil, fmt.Errorf("%s: %s is larger than %d bytes", module, p, lineEditMax)
 	}

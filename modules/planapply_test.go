@@ -124,3 +124,13 @@ func checkIdempotent(t *testing.T, name, dir string, args map[string]any) *Resul
 	}
 	return r
 }
+
+// asResult turns a module's verdict (Fail) back into the failed plan it
+// stands for, for tests that call a plan function directly.
+func asResult(plan *Plan, err error) (*Plan, error) {
+	var e *Error
+	if errors.As(err, &e) && e.Verdict {
+		return &Plan{Result: e.Result}, nil
+	}
+	return plan, err
+}

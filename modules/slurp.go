@@ -19,7 +19,7 @@ func slurpPlan(ctx context.Context, t *Task, p *slurpParams) (*Plan, error) {
 	b, err := t.Conn.ReadFile(ctx, p.Src, t.Become)
 	if errors.Is(err, fs.ErrNotExist) {
 		msg := "file not found: " + p.Src
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: map[string]any{"msg": msg}}}, nil
+		return nil, Fail(Result{Msg: msg, Data: map[string]any{"msg": msg}})
 	}
 	if err != nil {
 		return nil, err

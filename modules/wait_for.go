@@ -129,7 +129,7 @@ func waitForPlan(ctx context.Context, t *Task, params *waitForParams) (*Plan, er
 				msg = fmt.Sprintf("Timeout when waiting for search string %s in %s", params.SearchRegex, what)
 			}
 		}
-		return &Plan{Result: Result{Failed: true, Msg: msg, Data: data}}, nil
+		return nil, Fail(Result{Msg: msg, Data: data})
 	}
 	return nil, fmt.Errorf("wait_for: %s (exit %d)", strings.TrimSpace(string(res.Stderr)), res.ExitCode)
 }

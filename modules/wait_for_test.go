@@ -73,7 +73,7 @@ func TestWaitForLocal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			plan, err := waitForPlan(context.Background(), &Task{Conn: &conn.Local{}}, waitForDefaults(tt.params))
+			plan, err := asResult(waitForPlan(context.Background(), &Task{Conn: &conn.Local{}}, waitForDefaults(tt.params)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestWaitForNoProbeTool(t *testing.T) {
 func TestWaitForArgs(t *testing.T) {
 	fake := conntest.New().On("wait_for", 1, "elapsed=7\n")
 	p := waitForDefaults(waitForParams{Host: "10.0.0.1;reboot", Port: 6443, Timeout: 7, Msg: "apiserver down"})
-	plan, err := waitForPlan(context.Background(), &Task{Conn: fake}, p)
+	plan, err := asResult(waitForPlan(context.Background(), &Task{Conn: fake}, p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,13 +152,13 @@ func TestWaitForDrained(t *testing.T) {
 	server := <-accepted
 	p := waitForDefaults(waitForParams{Port: ln.Addr().(*net.TCPAddr).Port, State: "drained", Timeout: 1})
 	task := &Task{Conn: &conn.Local{}}
-	if plan, err := waitForPlan(context.Background(), task, p); err != nil || !plan.Failed {
+	if plan, err := asResult(waitForPlan(context.Background(), task, p)); err != nil || !plan.Failed {
 		t.Fatalf("with a connection: %v %v", plan, err)
 	}
 	client.Close()
 	server.Close()
 	p.Timeout = 5 // the kernel may take a moment to leave ESTABLISHED
-	if plan, err := waitForPlan(context.Background(), task, p); err != nil || plan.Failed {
+	if plan, err := asResult(waitForPlan(context.Background(), task, p)); err != nil || plan.Failed {
 		t.Fatalf("drained: %+v %v", plan, err)
 	}
 }
