@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -76,14 +77,18 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 	}
 	plan := &Plan{Result: Result{Data: data}}
 	if r.creates != "" || r.removes != "" {
-		res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", commandGuardScript, "hapb-guard", r.creates, r.removes, r.chdir}})
-		if err != nil {
-			return nil, err
+		guard := commandPlannedGuard(t.Effects, r)
+		if guard == "" {
+			res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", commandGuardScript, "hapb-guard", r.creates, r.removes, r.chdir}})
+			if err != nil {
+				return nil, err
+			}
+			if res.ExitCode != 0 {
+				return nil, fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
+			}
+			guard = strings.TrimSpace(string(res.Stdout))
 		}
-		if res.ExitCode != 0 {
-			return nil, fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
-		}
-		switch strings.TrimSpace(string(res.Stdout)) {
+		switch guard {
 		case "creates":
 			plan.Msg = fmt.Sprintf("Did not run command since '%s' exists", r.creates)
 			data["stdout"] = "skipped, since " + r.creates + " exists"
@@ -211,4 +216,34 @@ func splitCommandLine(s string) ([]string, error) {
 	}
 	flush()
 	return words, nil
+}
+
+// commandPlannedGuard is what creates/removes decide from the paths earlier
+// tasks plan (check mode): "creates" or "removes" when a planned path
+// decides, "run" when planned paths let it run, "" when the host must say.
+// Globs are left to the host.
+func commandPlannedGuard(e *Effects, r commandRun) string {
+	planned := func(p string) (Effect, bool) {
+		if p == "" || strings.ContainsAny(p, "*?[") {
+			return Effect{}, false
+		}
+		if !path.IsAbs(p) {
+			if !path.IsAbs(r.chdir) {
+				return Effect{}, false
+			}
+			p = path.Join(r.chdir, p)
+		}
+		return e.Planned(PathEffect, p)
+	}
+	c, cok := planned(r.creates)
+	m, mok := planned(r.removes)
+	switch {
+	case cok && c.State != "absent":
+		return "creates"
+	case mok && m.State == "absent":
+		return "removes"
+	case (cok || r.creates == "") && (mok || r.removes == ""):
+		return "run" // every guard is a planned path that lets it run
+	}
+	return ""
 }

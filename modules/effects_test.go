@@ -97,6 +97,13 @@ var checkSequences = []struct {
 		{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
 		{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
 	}, []int{1, 2}},
+	{"creates and removes see planned paths", []step{
+		{"copy", map[string]any{"content": "c\n", "dest": "D/made"}},
+		{"command", map[string]any{"cmd": "touch D/made", "creates": "D/made"}},
+		{"file", map[string]any{"path": "D/made", "state": "absent"}},
+		{"command", map[string]any{"cmd": "rm D/made", "removes": "D/made"}},
+		{"command", map[string]any{"cmd": "true", "creates": "D/made"}},
+	}, nil},
 	{"remote_src from a planned file, and from what a command may make", []step{
 		{"copy", map[string]any{"content": "s\n", "dest": "D/src"}},
 		{"copy", map[string]any{"src": "D/src", "dest": "D/dst", "remote_src": true}},
