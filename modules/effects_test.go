@@ -97,6 +97,13 @@ var checkSequences = []struct {
 		{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
 		{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
 	}, []int{1, 2}},
+	// reload: false, so the real run never touches this machine's sysctls.
+	{"sysctl keys into one file", []step{
+		{"sysctl", map[string]any{"name": "net.ipv4.ip_forward", "value": "1", "sysctl_file": "D/k8s.conf", "reload": false}},
+		{"sysctl", map[string]any{"name": "vm.swappiness", "value": "0", "sysctl_file": "D/k8s.conf", "reload": false}},
+		{"sysctl", map[string]any{"name": "net.ipv4.ip_forward", "value": "1", "sysctl_file": "D/k8s.conf", "reload": false}},
+		{"lineinfile", map[string]any{"path": "D/k8s.conf", "line": "vm.swappiness = 0"}},
+	}, nil},
 	{"creates and removes see planned paths", []step{
 		{"copy", map[string]any{"content": "c\n", "dest": "D/made"}},
 		{"command", map[string]any{"cmd": "touch D/made", "creates": "D/made"}},

@@ -52,6 +52,14 @@ func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, erro
 	}
 	sec := remote.Parse(res.Stdout)
 	before, exists := sec["file"]
+	if f, ok := t.Effects.Planned(PathEffect, params.SysctlFile); ok {
+		// An earlier task plans the file (check mode): edit what it
+		// would leave.
+		if f.State == "file" && !f.ContentKnown {
+			return unknownPlan("the content of "+params.SysctlFile+" is known once an earlier task has written it", nil), nil
+		}
+		before, exists = string(f.Content), f.State == "file"
+	}
 	after := sysctlEdit(before, key, params.Value, params.State == "present")
 
 	plan := &Plan{Result: Result{Data: map[string]any{"name": key, "value": want, "sysctl_file": params.SysctlFile}}}
@@ -68,26 +76,23 @@ func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, erro
 		live, readable := sec["live"]
 		live = sysctlNorm(live)
 		plan.Data["live_value"] = live
-		switch {
-		case !readable && params.IgnoreErrors:
-			msgs = append(msgs, "warning: "+key+" does not exist, live value not set")
-		case !readable:
-			return nil, fmt.Errorf("sysctl: %s does not exist on this host (%s)", key, sysctlProcPath(key))
-		case live == want:
-		case sec["writable"] == "" && params.IgnoreErrors:
-			msgs = append(msgs, fmt.Sprintf("warning: %s is read-only here, live value stays %q", key, live))
-		case sec["writable"] == "":
-			return nil, fmt.Errorf("sysctl: %s is read-only on this host (live %q, want %q); set ignoreerrors to accept", key, live, want)
-		default:
-			setLive = true
-			msgs = append(msgs, fmt.Sprintf("live %s: %q -> %q", key, live, want))
+		msg, set, err := sysctlLive(params, key, live, want, readable, sec["writable"] != "")
+		if err != nil {
+			return nil, err
 		}
+		if msg != "" {
+			msgs = append(msgs, msg)
+		}
+		setLive = set
 	}
 	plan.Msg = strings.Join(msgs, "; ")
 	if !writeFile && !setLive {
 		return plan, nil
 	}
 	plan.Changed = true
+	if writeFile {
+		plan.Effects = []Effect{{Kind: PathEffect, Name: params.SysctlFile, State: "file", Content: []byte(after), ContentKnown: true}}
+	}
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		if writeFile {
 			if err := t.Conn.Upload(ctx, strings.NewReader(after), params.SysctlFile, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
@@ -176,4 +181,22 @@ func sysctlEdit(content, key, value string, present bool) string {
 		return ""
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// sysctlLive decides about the live value: set it, or say why not (a
+// missing or read-only key fails unless ignoreerrors).
+func sysctlLive(params *sysctlParams, key, live, want string, readable, writable bool) (msg string, set bool, err error) {
+	switch {
+	case !readable && params.IgnoreErrors:
+		return "warning: " + key + " does not exist, live value not set", false, nil
+	case !readable:
+		return "", false, fmt.Errorf("sysctl: %s does not exist on this host (%s)", key, sysctlProcPath(key))
+	case live == want:
+		return "", false, nil
+	case !writable && params.IgnoreErrors:
+		return fmt.Sprintf("warning: %s is read-only here, live value stays %q", key, live), false, nil
+	case !writable:
+		return "", false, fmt.Errorf("sysctl: %s is read-only on this host (live %q, want %q); set ignoreerrors to accept", key, live, want)
+	}
+	return fmt.Sprintf("live %s: %q -> %q", key, live, want), true, nil
 }
