@@ -22,6 +22,7 @@ import (
 func (p *playRun) runFree(ctx context.Context, batch []*hostState) {
 	play := p.play
 	p.free = true
+	p.forks = make(chan struct{}, p.r.opts.Forks)
 	defer func() { p.free = false }()
 	var wg sync.WaitGroup
 	for _, h := range batch {
@@ -44,7 +45,8 @@ func (p *playRun) runFree(ctx context.Context, batch []*hostState) {
 }
 
 // unlocked runs f without the free play's lock, so that other hosts go on
-// while f waits on a host; in a linear play it just runs f.
+// while f waits on a host, and within --forks (at most that many hosts'
+// modules at once, as in a linear play); in a linear play it just runs f.
 func (p *playRun) unlocked(f func()) {
 	if !p.free {
 		f()
@@ -52,6 +54,8 @@ func (p *playRun) unlocked(f func()) {
 	}
 	p.mu.Unlock()
 	defer p.mu.Lock()
+	p.forks <- struct{}{}
+	defer func() { <-p.forks }()
 	f()
 }
 

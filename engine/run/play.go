@@ -68,6 +68,7 @@ type playRun struct {
 	free       bool
 	mu         sync.Mutex
 	lastHeader *taskHeader
+	forks      chan struct{} // a free play's slots for modules at work
 }
 
 // runPlay runs one play; it reports false when the run must stop (every
