@@ -94,25 +94,7 @@ func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, erro
 		plan.Effects = []Effect{{Kind: PathEffect, Name: params.SysctlFile, State: "file", Content: []byte(after), ContentKnown: true}}
 	}
 	plan.Apply = func(ctx context.Context, r *Result) error {
-		if writeFile {
-			if err := t.Conn.Upload(ctx, strings.NewReader(after), params.SysctlFile, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
-				return fmt.Errorf("sysctl: %w", err)
-			}
-		}
-		if !setLive {
-			return nil
-		}
-		res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sysctl", "-w", key + "=" + params.Value}})
-		if err != nil {
-			return err
-		}
-		if res.ExitCode != 0 {
-			if !params.IgnoreErrors {
-				return fmt.Errorf("sysctl: setting %s failed: %s", key, bytes.TrimSpace(res.Stderr))
-			}
-			r.Msg += fmt.Sprintf("; warning: setting %s failed (ignored): %s", key, bytes.TrimSpace(res.Stderr))
-		}
-		return nil
+		return sysctlApply(ctx, t, params, key, after, writeFile, setLive, r)
 	}
 	return plan, nil
 }
@@ -199,4 +181,28 @@ func sysctlLive(params *sysctlParams, key, live, want string, readable, writable
 		return "", false, fmt.Errorf("sysctl: %s is read-only on this host (live %q, want %q); set ignoreerrors to accept", key, live, want)
 	}
 	return fmt.Sprintf("live %s: %q -> %q", key, live, want), true, nil
+}
+
+// sysctlApply writes the file (when writeFile) and sets the live value
+// (when setLive).
+func sysctlApply(ctx context.Context, t *Task, params *sysctlParams, key, after string, writeFile, setLive bool, r *Result) error {
+	if writeFile {
+		if err := t.Conn.Upload(ctx, strings.NewReader(after), params.SysctlFile, conn.FileOpts{Mode: 0o644, Become: t.Become}); err != nil {
+			return fmt.Errorf("sysctl: %w", err)
+		}
+	}
+	if !setLive {
+		return nil
+	}
+	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sysctl", "-w", key + "=" + params.Value}})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		if !params.IgnoreErrors {
+			return fmt.Errorf("sysctl: setting %s failed: %s", key, bytes.TrimSpace(res.Stderr))
+		}
+		r.Msg += fmt.Sprintf("; warning: setting %s failed (ignored): %s", key, bytes.TrimSpace(res.Stderr))
+	}
+	return nil
 }
