@@ -221,10 +221,12 @@ func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
 }
 
 // unknownPlan is a check-mode plan whose outcome depends on what earlier
-// planned changes leave on the host: it counts as a change, says why, and
-// still passes on what it would do.
+// planned changes leave on the host: it counts as a change, says why (as
+// Output too, so the result line shows it at every verbosity), and still
+// passes on what it would do.
 func unknownPlan(why string, data map[string]any, effs ...Effect) *Plan {
-	return &Plan{Result: Result{Changed: true, Unknown: true, Msg: "unknown until applied: " + why, Data: data}, Effects: effs}
+	msg := "unknown until applied: " + why
+	return &Plan{Result: Result{Changed: true, Unknown: true, Msg: msg, Output: msg, Data: data}, Effects: effs}
 }
 
 // opaqueEffect is a change with an unknown footprint, named by what it does.

@@ -139,6 +139,7 @@ func kubeadmConfigValidate(ctx context.Context, t *Task, params *kubeadmParams, 
 			// Validating changes nothing: unknown, not a change.
 			plan.Unknown = true
 			plan.Msg = "unknown until applied: would validate " + params.Config + " (" + why + ")"
+			plan.Output = plan.Msg
 			return plan, nil
 		}
 	}

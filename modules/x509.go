@@ -83,7 +83,7 @@ func x509Plan(ctx context.Context, t *Task, params *x509Params) (*Plan, error) {
 	if _, planned := t.Effects.Planned(PathEffect, params.CACert); err != nil && planned && errors.Is(err, fs.ErrNotExist) && !params.CA {
 		// Check mode on a fresh controller: the CA this certificate needs
 		// is planned by an earlier task of the same run.
-		return unknownPlan("would issue a new certificate once an earlier task has made its CA ("+err.Error()+")",
+		return unknownPlan("would issue a new certificate once an earlier task has made its CA "+params.CACert,
 			x509Data(params, nil), x509Effects(params)...), nil
 	}
 	if err != nil {
