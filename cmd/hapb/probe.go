@@ -37,6 +37,7 @@ func probeCommand() *cli.Command {
 			&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default: at SIGINT/SIGTERM)"},
 			&cli.IntFlag{Name: "keep-every", Value: 10, Usage: "keep one ConfigMap in this many"},
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "text or json"},
+			&cli.BoolFlag{Name: "http1", Usage: "speak HTTP/1.1 with keep-alive (like curl) instead of HTTP/2 (like client-go and kubectl)"},
 		},
 		Action: probeAction,
 	}
@@ -47,7 +48,7 @@ func probeAction(c *cli.Context) error {
 	if out != "text" && out != "json" {
 		return cli.Exit("probe: --output is text or json", 1)
 	}
-	server, client, err := probe.FromKubeconfig(c.String("kubeconfig"), c.String("server"), c.Duration("timeout"))
+	server, client, err := probe.FromKubeconfig(c.String("kubeconfig"), c.String("server"), c.Duration("timeout"), c.Bool("http1"))
 	if err != nil {
 		return cli.Exit("probe: "+err.Error(), 1)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -46,8 +47,10 @@ type kubeconfig struct {
 
 // FromKubeconfig returns the API server's URL and an HTTP client with the
 // credentials of the kubeconfig's current context; server, when not empty,
-// replaces the kubeconfig's (to probe one apiserver, or the VIP).
-func FromKubeconfig(path, server string, timeout time.Duration) (string, *http.Client, error) {
+// replaces the kubeconfig's (to probe one apiserver, or the VIP). The client
+// speaks HTTP/2 like client-go, or HTTP/1.1 with keep-alive (like curl and
+// older tools) when http1 is set.
+func FromKubeconfig(path, server string, timeout time.Duration, http1 bool) (string, *http.Client, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", nil, err
@@ -75,6 +78,7 @@ func FromKubeconfig(path, server string, timeout time.Duration) (string, *http.C
 		if server == "" {
 			server = c.Cluster.Server
 		}
+		relativeTo(filepath.Dir(path), &c.Cluster.CA)
 		ca, err := dataOrFile(c.Cluster.CAData, c.Cluster.CA)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: cluster %s: %v", path, cluster, err)
@@ -95,6 +99,8 @@ func FromKubeconfig(path, server string, timeout time.Duration) (string, *http.C
 			continue
 		}
 		token = u.User.Token
+		relativeTo(filepath.Dir(path), &u.User.Cert)
+		relativeTo(filepath.Dir(path), &u.User.Key)
 		cert, err := dataOrFile(u.User.CertData, u.User.Cert)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: user %s: %v", path, user, err)
@@ -118,6 +124,15 @@ func FromKubeconfig(path, server string, timeout time.Duration) (string, *http.C
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       30 * time.Second,
+	}
+	if !http1 {
+		// HTTP/2, as client-go speaks to the apiserver: one connection
+		// carries every request; a GOAWAY (an apiserver's graceful shutdown,
+		// or its --goaway-chance) moves the client to a new connection, which
+		// the load balancer sends to another apiserver; pings find a dead
+		// peer within two half-timeouts instead of the kernel's minutes.
+		tr.ForceAttemptHTTP2 = true
+		tr.HTTP2 = &http.HTTP2Config{SendPingTimeout: timeout / 2, PingTimeout: timeout / 2}
 	}
 	var rt http.RoundTripper = tr
 	if token != "" {
@@ -145,4 +160,12 @@ func dataOrFile(data, file string) ([]byte, error) {
 		return os.ReadFile(file)
 	}
 	return nil, nil
+}
+
+// relativeTo makes the kubeconfig's relative file names relative to the
+// kubeconfig's directory, as kubectl reads them.
+func relativeTo(dir string, file *string) {
+	if *file != "" && !filepath.IsAbs(*file) {
+		*file = filepath.Join(dir, *file)
+	}
 }
