@@ -279,7 +279,7 @@ func trace(out []byte, code int, perHost bool) (string, error) {
 				if ev.Task != "" {
 					task = ev.Task
 				}
-				hostLines = append(hostLines, ev.Host+": "+task+":"+l)
+				hostLines = append(hostLines, ev.Host+": "+task+":"+strings.TrimPrefix(l, "  "+ev.Host))
 				continue
 			}
 			block = append(block, l)
