@@ -32,7 +32,8 @@ var (
 	// ShowsData: the result's data is what the task shows (debug).
 	ShowsData Capability = func(c *capabilities) { c.showsData = true }
 	// ChangesNoHost: the module reads a host but never changes it (stat,
-	// slurp, setup), so check mode needs no planned effects from it.
+	// slurp, setup; fetch writes only the controller), so Execute keeps no
+	// planned effects from it.
 	ChangesNoHost Capability = func(c *capabilities) { c.readOnly = true }
 )
 

@@ -54,8 +54,9 @@ func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 			return failed(t, plan, err)
 		}
 	}
-	if plan.Changed && t.Check {
-		// Not applied: later tasks plan against what this one would do.
+	if plan.Changed && t.Check && !Has(m, ChangesNoHost) {
+		// Not applied: later tasks plan against what this one would do
+		// (a module that changes no host has nothing to say).
 		t.Effects.add(plan.Effects...)
 	}
 	return plan.Result, nil

@@ -65,3 +65,33 @@ func TestExecute(t *testing.T) {
 		}
 	}
 }
+
+// TestExecuteKeepsEffects: in check mode a changed plan's effects are kept
+// for later tasks, unless the module changes no host; outside check mode
+// the host itself changes and nothing is kept.
+func TestExecuteKeepsEffects(t *testing.T) {
+	plan := func(ctx context.Context, t *Task, p *stepParams) (*Plan, error) {
+		return &Plan{Result: Result{Changed: true}, Effects: []Effect{{Kind: PathEffect, Name: "/x", State: "file"}},
+			Apply: func(ctx context.Context, r *Result) error { return nil }}, nil
+	}
+	tests := []struct {
+		name  string
+		caps  capabilities
+		check bool
+		kept  bool
+	}{
+		{"check mode", capabilities{}, true, true},
+		{"changes no host", capabilities{readOnly: true}, true, false},
+		{"real run", capabilities{}, false, false},
+	}
+	for _, tt := range tests {
+		m := &definition[stepParams]{name: "keep", plan: plan, caps: tt.caps}
+		task := &Task{Check: tt.check, Effects: &Effects{}}
+		if _, err := Execute(context.Background(), m, task, &stepParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := task.Effects.Planned(PathEffect, "/x"); ok != tt.kept {
+			t.Errorf("%s: kept=%v, want %v", tt.name, ok, tt.kept)
+		}
+	}
+}
