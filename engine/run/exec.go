@@ -129,6 +129,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 	out.res = all
 	out.registered = resultMap(&all)
 	out.registered["results"] = results
+	out.registered["skipped"] = all.Skipped // a loop's is always set, as in Ansible
 	p.ignore(t, out)
 	return out
 }
