@@ -159,7 +159,8 @@ func (s *contentSpec) write(ctx context.Context, t *Task, dest string, opts conn
 // file with its content, when known (not a large remote_src), and its mode
 // when the task sets it.
 func (s *contentSpec) effect(info *pathInfo, content []byte, known bool) Effect {
-	f := Effect{Kind: PathEffect, Name: info.Path, State: "file", Content: content, ContentKnown: known}
+	f := Effect{Kind: PathEffect, Name: info.Path, State: "file", Content: content, ContentKnown: known,
+		Owner: s.Attrs.Owner, Group: s.Attrs.Group}
 	if !known && s.Remote != nil {
 		f.SHA256 = s.Remote.SHA256
 	}

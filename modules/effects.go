@@ -3,6 +3,7 @@ package modules
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -32,6 +33,9 @@ type Effect struct {
 	KeepsContent bool
 	// Target is a planned link's target.
 	Target string
+	// Owner and Group are a path's planned owner and group as a task
+	// gives them (a name or an id); "" when the task leaves them.
+	Owner, Group string
 }
 
 // EffectKind says what an Effect changes.
@@ -79,12 +83,8 @@ func (e *Effects) add(effs ...Effect) {
 		}
 		if f.Kind == PathEffect {
 			f.Name = path.Clean(f.Name)
-			if prev, ok := e.byKind[f.Kind][f.Name]; ok && f.KeepsContent && prev.State == f.State {
-				// Attributes of a planned file: its planned content stays.
-				f.Content, f.ContentKnown, f.KeepsContent, f.Target = prev.Content, prev.ContentKnown, prev.KeepsContent, prev.Target
-				if !f.ModeKnown {
-					f.Mode, f.ModeKnown = prev.Mode, prev.ModeKnown
-				}
+			if prev, ok := e.byKind[f.Kind][f.Name]; ok && prev.State == f.State {
+				f = f.after(prev)
 			}
 		}
 		e.byKind[f.Kind][f.Name] = f
@@ -193,6 +193,12 @@ func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
 	planned.Exists, planned.Type = true, f.State
 	planned.Readable, planned.Writable = true, true
 	planned.Owner, planned.Group, planned.UID, planned.GID = info.Owner, info.Group, info.UID, info.GID
+	if f.Owner != "" {
+		planned.Owner, planned.UID = plannedOwner(f.Owner)
+	}
+	if f.Group != "" {
+		planned.Group, planned.GID = plannedOwner(f.Group)
+	}
 	switch {
 	case f.ModeKnown:
 		planned.Mode = f.Mode
@@ -236,9 +242,37 @@ func opaqueEffect(format string, a ...any) Effect {
 
 // attrsEffect is a change of an existing path's attributes only.
 func attrsEffect(info *pathInfo, a fileAttrs) Effect {
-	f := Effect{Kind: PathEffect, Name: info.Path, State: info.Type, KeepsContent: true}
+	f := Effect{Kind: PathEffect, Name: info.Path, State: info.Type, KeepsContent: true, Owner: a.Owner, Group: a.Group}
 	if a.Mode.IsSet() && !a.Mode.Preserve() {
 		f.Mode, f.ModeKnown = a.Mode.Apply(info.Mode, info.Type == "directory"), true
 	}
 	return f
+}
+
+// after is f following an earlier effect on the same path of the same
+// type: what f leaves as it was stays as prev planned it.
+func (f Effect) after(prev Effect) Effect {
+	if f.KeepsContent {
+		// Attributes of a planned file: its planned content stays.
+		f.Content, f.ContentKnown, f.SHA256, f.KeepsContent, f.Target = prev.Content, prev.ContentKnown, prev.SHA256, prev.KeepsContent, prev.Target
+	}
+	if !f.ModeKnown {
+		f.Mode, f.ModeKnown = prev.Mode, prev.ModeKnown
+	}
+	if f.Owner == "" {
+		f.Owner = prev.Owner
+	}
+	if f.Group == "" {
+		f.Group = prev.Group
+	}
+	return f
+}
+
+// plannedOwner is an owner as a task gives it: a number is an id, anything
+// else a name (whose id is not known here).
+func plannedOwner(s string) (string, int) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return "", n
+	}
+	return s, -1
 }

@@ -3,6 +3,7 @@ package modules
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -97,6 +98,14 @@ var checkSequences = []struct {
 		{"lineinfile", map[string]any{"path": "D/m/x", "line": "x", "create": true}},
 		{"copy", map[string]any{"content": "x\n", "dest": "D/m/y"}},
 	}, []int{1, 2}},
+	{"owner and mode set once, then kept", []step{
+		{"copy", map[string]any{"content": "o\n", "dest": "D/owned", "owner": strconv.Itoa(os.Getuid()), "mode": "0600"}},
+		{"file", map[string]any{"path": "D/owned", "owner": strconv.Itoa(os.Getuid()), "mode": "0600"}},
+		{"copy", map[string]any{"content": "p\n", "dest": "D/owned"}},
+		{"file", map[string]any{"path": "D/owned", "owner": strconv.Itoa(os.Getuid()), "mode": "0600"}},
+		{"file", map[string]any{"path": "D/dir", "state": "directory", "group": strconv.Itoa(os.Getgid())}},
+		{"file", map[string]any{"path": "D/dir", "state": "directory", "group": strconv.Itoa(os.Getgid())}},
+	}, nil},
 	// reload: false, so the real run never touches this machine's sysctls.
 	{"sysctl keys into one file", []step{
 		{"sysctl", map[string]any{"name": "net.ipv4.ip_forward", "value": "1", "sysctl_file": "D/k8s.conf", "reload": false}},

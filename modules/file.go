@@ -203,7 +203,7 @@ func (fp *filePlan) touch() (*Plan, error) {
 // effect is what the planned change leaves at the path, for later tasks
 // in check mode.
 func (fp *filePlan) effect() Effect {
-	f := Effect{Kind: PathEffect, Name: fp.info.Path, State: fp.state}
+	f := Effect{Kind: PathEffect, Name: fp.info.Path, State: fp.state, Owner: fp.attrs.Owner, Group: fp.attrs.Group}
 	switch fp.state {
 	case "absent":
 		return f
