@@ -43,7 +43,11 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 	defer func(start time.Time) { out.elapsed = time.Since(start) }(time.Now())
 	v, err := p.taskVars(t, h, sc)
 	if err != nil {
+		// A task whose vars cannot be rendered failed, and ignore_errors
+		// holds for that as for any failure (as in Ansible).
 		out.res = failure(t, h, err)
+		out.registered = resultMap(&out.res)
+		p.ignore(t, out)
 		return out
 	}
 	if t.Loop == nil {
@@ -64,6 +68,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 	if err != nil {
 		out.res = failure(t, h, err)
 		out.registered = resultMap(&out.res)
+		p.ignore(t, out)
 		return out
 	}
 	lc := t.LoopControl

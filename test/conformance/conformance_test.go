@@ -192,7 +192,10 @@ func run(t *testing.T, bin, pb, inv string, extra []string, isAnsible, perHost b
 	if perr != nil {
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", bin, perr, stdout.String(), stderr.String())
 	}
-	return outcome{strings.ReplaceAll(tr, tmp, "$TMP"), strings.ReplaceAll(stderr.String(), tmp, "$TMP")}
+	// Paths as the cases name them, wherever the checkout is.
+	wd, _ := os.Getwd()
+	tr = strings.ReplaceAll(strings.ReplaceAll(tr, tmp, "$TMP"), wd+"/", "")
+	return outcome{tr, strings.ReplaceAll(stderr.String(), tmp, "$TMP")}
 }
 
 type event struct {
