@@ -113,6 +113,12 @@ var checkSequences = []struct {
 		{"sysctl", map[string]any{"name": "net.ipv4.ip_forward", "value": "1", "sysctl_file": "D/k8s.conf", "reload": false}},
 		{"lineinfile", map[string]any{"path": "D/k8s.conf", "line": "vm.swappiness = 0"}},
 	}, nil},
+	{"slurp reads what an earlier task would write", []step{
+		{"copy", map[string]any{"content": "s\n", "dest": "D/read"}},
+		{"slurp", map[string]any{"src": "D/read"}},
+		{"file", map[string]any{"path": "D/read", "state": "absent"}},
+		{"slurp", map[string]any{"src": "D/read"}},
+	}, nil},
 	{"creates and removes see planned paths", []step{
 		{"copy", map[string]any{"content": "c\n", "dest": "D/made"}},
 		{"command", map[string]any{"cmd": "touch D/made", "creates": "D/made"}},
