@@ -93,14 +93,8 @@ func TestKubeadm(t *testing.T) {
 				task.Effects.add(tt.planned...)
 			}
 			plan, err := kubeadmPlan(context.Background(), task, &tt.params)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			if !planErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if plan.Changed != tt.changed || (plan.Apply != nil) != tt.changed {
 				t.Fatalf("changed = %v, want %v (%s)", plan.Changed, tt.changed, plan.Msg)

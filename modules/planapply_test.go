@@ -134,3 +134,16 @@ func asResult(plan *Plan, err error) (*Plan, error) {
 	}
 	return plan, err
 }
+
+// planErr checks a plan's error against want ("" for none, else a part of
+// the message) and reports whether there is a plan to check further.
+func planErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatal(err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	return want == ""
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hapb/hapb/engine/conn"
@@ -81,14 +80,8 @@ func TestSysctlPlan(t *testing.T) {
 			tt.params.SysctlFile = "/etc/sysctl.d/95-k8s.conf"
 			fake := conntest.New().On("@@hapb", 0, tt.out)
 			plan, err := sysctlPlan(context.Background(), &Task{Conn: fake}, &tt.params)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			if !planErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if plan.Changed != tt.changed {
 				t.Fatalf("changed = %v, want %v (%s)", plan.Changed, tt.changed, plan.Msg)

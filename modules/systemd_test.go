@@ -48,14 +48,8 @@ func TestSystemd(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := conntest.New().On("systemctl show", 0, tt.show)
 			plan, err := systemdPlan(context.Background(), &Task{Conn: fake}, &tt.params)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			if !planErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(fake.Log) != 1 {
 				t.Errorf("Plan ran %d commands, want 1:\n%s", len(fake.Log), fake)

@@ -97,14 +97,8 @@ func TestYumPlan(t *testing.T) {
 			}
 			fake := conntest.New().On("@@hapb", 0, yumFakeOut(tt.out))
 			plan, err := yumPlan(context.Background(), &Task{Conn: fake}, &tt.params)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			if !planErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(fake.Log) != 1 {
 				t.Errorf("Plan ran %d commands", len(fake.Log))
