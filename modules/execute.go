@@ -49,12 +49,14 @@ func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 	if err != nil {
 		return failed(t, plan, err)
 	}
-	if plan.Changed && plan.Apply != nil && !t.Check {
+	// A plan marked failed (modules use Fail; this guards others) is
+	// never applied.
+	if plan.Changed && !plan.Failed && plan.Apply != nil && !t.Check {
 		if err := plan.Apply(ctx, &plan.Result); err != nil {
 			return failed(t, plan, err)
 		}
 	}
-	if plan.Changed && t.Check && !Has(m, ChangesNoHost) {
+	if plan.Changed && !plan.Failed && t.Check && !Has(m, ChangesNoHost) {
 		// Not applied: later tasks plan against what this one would do
 		// (a module that changes no host has nothing to say).
 		t.Effects.add(plan.Effects...)
