@@ -212,7 +212,9 @@ func (st *x509State) compare(p *x509Params, cert *x509.Certificate) {
 	add(!x509SameSet(strs(len(cert.ExtKeyUsage), func(i int) string { return fmt.Sprint(cert.ExtKeyUsage[i]) }),
 		strs(len(st.usages), func(i int) string { return fmt.Sprint(st.usages[i]) })), "usages differ")
 	add(cert.IsCA != p.CA, "CA flag differs")
-	add(time.Until(cert.NotAfter) < time.Duration(p.RenewBefore)*24*time.Hour, "expires "+cert.NotAfter.UTC().Format(time.DateOnly))
+	// AddDate, not a Duration: days * 24h overflows past 106,751 days, and
+	// "renew everything now" is a large renew_before.
+	add(cert.NotAfter.Before(time.Now().AddDate(0, 0, p.RenewBefore)), "expires "+cert.NotAfter.UTC().Format(time.DateOnly))
 	if st.caCert != nil {
 		add(!bytes.Equal(cert.RawIssuer, st.caCert.RawSubject) || cert.CheckSignatureFrom(st.caCert) != nil, "not signed by the current CA")
 	}

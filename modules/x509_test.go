@@ -80,9 +80,11 @@ func TestX509(t *testing.T) {
 	}
 
 	// Renewal window.
-	member.RenewBefore = 400
-	if r := x509Run(t, member, true); !r.Changed || !strings.Contains(r.Msg, "expires") {
-		t.Fatalf("renewal: %+v", r)
+	for _, days := range []int{400, 1000000} { // 1000000 days overflowed a Duration
+		member.RenewBefore = days
+		if r := x509Run(t, member, true); !r.Changed || !strings.Contains(r.Msg, "expires") {
+			t.Fatalf("renewal within %d days: %+v", days, r)
+		}
 	}
 	member.RenewBefore = 30
 
