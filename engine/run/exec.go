@@ -145,27 +145,16 @@ func (p *playRun) ignore(t *playbook.Task, out *outcome) {
 	}
 }
 
-// taskVars are the variables a task sees on a host: the host's, the
-// enclosing includes', the role's params and the task's own vars.
+// taskVars are the variables a task sees on a host: the host's, then by
+// Ansible's precedence the task's own and its blocks' vars (levels 16, 17:
+// below include_vars, set_fact and register), the role's params (20) and
+// what enclosing includes pass (include params, 21, and loop items).
 func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (map[string]any, error) {
 	if len(sc) == 0 && len(t.Vars) == 0 && (t.Role == nil || len(t.Role.Params) == 0) {
 		return h.vars.Vars(), nil
 	}
+	base := h.vars.With(sc)
 	overlay := make(map[string]any, len(sc)+len(t.Vars))
-	for k, v := range sc {
-		overlay[k] = v
-	}
-	base := h.vars.With(overlay)
-	if t.Role != nil {
-		for k, v := range t.Role.Params {
-			rv, err := tmpl.Render(v, base)
-			if err != nil {
-				return nil, fmt.Errorf("role parameter %s: %w", k, err)
-			}
-			overlay[k] = rv
-			p.r.redactor.learn(k, rv)
-		}
-	}
 	for k, v := range t.Vars {
 		if !h.vars.OverridableByTask(k) {
 			continue // include_vars, set_fact and register win over task vars
@@ -176,6 +165,19 @@ func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (m
 		}
 		overlay[k] = rv
 		p.r.redactor.learn(k, rv)
+	}
+	if t.Role != nil {
+		for k, v := range t.Role.Params {
+			rv, err := tmpl.Render(v, base)
+			if err != nil {
+				return nil, fmt.Errorf("role parameter %s: %w", k, err)
+			}
+			overlay[k] = rv
+			p.r.redactor.learn(k, rv)
+		}
+	}
+	for k, v := range sc {
+		overlay[k] = v
 	}
 	return h.vars.With(overlay), nil
 }
