@@ -96,9 +96,11 @@ func TestFleet(t *testing.T) {
 	}
 
 	var hapb [2]measure
+	mem := sampleMemory()
 	for i, first := range []bool{true, false} {
 		hapb[i] = b.hapb(first, nil)
 	}
+	t.Logf("controller memory at its peak: %s", mem.stop())
 	if err := f.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -284,4 +286,40 @@ func writeHeap(t *testing.T, file string) {
 	runtime.ReadMemStats(&ms)
 	t.Logf("controller memory, connections open: %d goroutines, stacks %d MB, heap in use %d MB (of %d MB from the OS), RSS peak %d MB",
 		runtime.NumGoroutine(), ms.StackInuse>>20, ms.HeapInuse>>20, ms.HeapSys>>20, peakRSS(t)>>20)
+}
+
+// memSampler notes the controller's largest heap, stacks and goroutine
+// count while hapb runs, twice a second: what its peak RSS is made of.
+type memSampler struct {
+	done                chan struct{}
+	heap, stacks, goros uint64
+	stopped             chan struct{}
+}
+
+func sampleMemory() *memSampler {
+	m := &memSampler{done: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(m.stopped)
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			m.heap = max(m.heap, ms.HeapInuse)
+			m.stacks = max(m.stacks, ms.StackInuse)
+			m.goros = max(m.goros, uint64(runtime.NumGoroutine()))
+			select {
+			case <-m.done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return m
+}
+
+func (m *memSampler) stop() string {
+	close(m.done)
+	<-m.stopped
+	return fmt.Sprintf("heap in use %d MB, stacks %d MB, %d goroutines", m.heap>>20, m.stacks>>20, m.goros)
 }

@@ -4,9 +4,9 @@
 # writes them). Reproduce: see "Fleet at 100, 1,000 and 5,000 hosts" there,
 # then `gnuplot plot.gp` in this directory (Debian's gnuplot-nox).
 set datafile separator ","
-set terminal pngcairo size 1100,460 font "sans,10"
+set terminal pngcairo size 1500,460 font "sans,10"
 set output "fleet.png"
-set multiplot layout 1,2 title "hapb on simulated hosts: the worker path (11 tasks), forks 50, strict host keys; 2 cores, shared"
+set multiplot layout 1,3 title "hapb on simulated hosts: the worker path (11 tasks), forks 50, strict host keys; 2 cores, shared"
 set logscale x
 set xrange [70:7000]
 set xtics ("100" 100, "1,000" 1000, "5,000" 5000)
@@ -22,8 +22,13 @@ plot "results.csv" using 2:(per($6)) smooth unique with linespoints lw 2 pt 7 lc
      ""            using 2:(per($12)) smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run", \
      ""            using 2:(per($13)) smooth unique with linespoints lw 1 pt 4 dt 2 lc rgb "#3050c0" title "floor, second run"
 
+set ylabel "controller CPU per task-host (µs), mean of the runs"
+set yrange [0:*]
+plot "results.csv" using 2:11 smooth unique with linespoints lw 2 pt 7 lc rgb "#c03030" title "hapb, first run", \
+     ""            using 2:17 smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run"
+
 set ylabel "controller peak RSS (MB), servers apart"
-set yrange [0:450]
+set yrange [0:700]
 plot "results.csv" using 2:18 smooth unique with linespoints lw 2 pt 7 lc rgb "#208040" title "hapb controller (VmHWM)", \
      400 with lines dt 3 lc rgb "black" title "target 400 MB"
 unset multiplot

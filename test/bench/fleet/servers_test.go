@@ -56,7 +56,13 @@ const serveEnv = "HAPB_FLEET_SERVE"
 
 func startProcess(dir string, n, port int, book string) (*process, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d,%s,%s", serveEnv, n, port, dir, book))
+	// GOGC and GOMEMLIMIT tune the controller's runtime, not the servers'.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d,%d,%s,%s", serveEnv, n, port, dir, book))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
