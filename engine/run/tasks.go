@@ -89,8 +89,18 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 		for _, h := range entered {
 			h.rescuable--
 		}
-		if len(failed) > 0 {
-			for _, h := range failed {
+		// A failed host is rescued; an unreachable one is not (as in
+		// Ansible): it stays out of the play.
+		var rescue, unreachable []*hostState
+		for _, h := range failed {
+			if h.unreach {
+				unreachable = append(unreachable, h)
+			} else {
+				rescue = append(rescue, h)
+			}
+		}
+		if len(rescue) > 0 {
+			for _, h := range rescue {
 				h.failed = false
 				st := p.r.stats.of(h.name)
 				st.Failed--
@@ -98,7 +108,7 @@ func (p *playRun) runBlock(ctx context.Context, b *playbook.Task, hosts []*hostS
 				setFailure(h)
 			}
 			p.setPlayHosts()
-			failed = p.runTasks(ctx, b.Rescue, failed, sc)
+			failed = append(unreachable, p.runTasks(ctx, b.Rescue, rescue, sc)...)
 		}
 		// What the rescue did not handle counts now.
 		p.checkFailLimits(b, failed)
