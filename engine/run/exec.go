@@ -409,10 +409,12 @@ func (p *playRun) apply(t *playbook.Task, h *hostState, out *outcome) bool {
 			return false
 		}
 		st.Unreachable++
+		delete(p.r.cleared, h.name)
 		h.unreach = true
 		return true
 	case res.Failed && !out.ignored:
 		st.Failed++
+		delete(p.r.cleared, h.name)
 		h.fail(t, out.registered)
 		p.share(t, h, out) // rescue and always may read it
 		return true

@@ -16,11 +16,14 @@ import (
 
 // hostState is a host during one play.
 type hostState struct {
-	name     string
-	vars     *vars.Host
-	failed   bool // failed a task: leaves the play (and the run)
-	unreach  bool
-	ended    bool // meta: end_host
+	name    string
+	vars    *vars.Host
+	failed  bool // failed a task: leaves the play (and the run)
+	unreach bool
+	ended   bool // meta: end_host
+	// cleared: meta clear_host_errors forgave the host's failure; it stays
+	// out of this play but is back for the next, as in Ansible.
+	cleared  bool
 	notified map[string]bool
 	// failedTask and failedResult are the host's last failure, for a
 	// rescue's ansible_failed_task and ansible_failed_result.
@@ -52,6 +55,7 @@ func (h *hostState) active() bool { return !h.failed && !h.unreach && !h.ended }
 type playRun struct {
 	r          *runner
 	play       *playbook.Play
+	names      []string // the hosts the play targets, earlier failed ones too
 	hosts      []*hostState
 	ended      bool // meta: end_play, any_errors_fatal, max_fail_percentage
 	batchEnded bool // meta: end_batch
@@ -87,7 +91,7 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 	}
 	r.opts.Reporter.PlayStart(play.Name, r.opts.Check)
 	groups := r.opts.Inventory.Groups()
-	p := &playRun{r: r, play: play}
+	p := &playRun{r: r, play: play, names: names}
 	for _, n := range names {
 		if r.gone[n] {
 			continue
@@ -135,11 +139,13 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 	}
 	left := 0
 	for _, h := range p.hosts {
-		if h.failed || h.unreach {
+		switch {
+		case h.cleared:
+		case h.failed || h.unreach:
 			r.gone[h.name] = true
-		} else {
-			left++
+			continue
 		}
+		left++
 	}
 	if left == 0 || p.fatal {
 		r.opts.Reporter.Warn("NO MORE HOSTS LEFT")
@@ -148,10 +154,11 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 	return true, nil
 }
 
-// allFailed reports whether every host of a batch failed or was unreachable.
+// allFailed reports whether every host of a batch failed or was unreachable
+// (and was not forgiven by meta: clear_host_errors).
 func allFailed(batch []*hostState) bool {
 	for _, h := range batch {
-		if !h.failed && !h.unreach {
+		if !h.failed && !h.unreach || h.cleared {
 			return false
 		}
 	}

@@ -73,6 +73,10 @@ const (
 type Result struct {
 	Stats   []*report.HostStats
 	Elapsed time.Duration
+	// Cleared are the hosts whose failures meta: clear_host_errors cleared
+	// (and that did not fail again): as in Ansible, they do not make the
+	// run fail, though the recap still counts what happened.
+	Cleared map[string]bool
 }
 
 // ExitCode is the process exit status for the run: unreachable wins over
@@ -83,6 +87,9 @@ func (r *Result) ExitCode(err error) int {
 	}
 	code := ExitOK
 	for _, s := range r.Stats {
+		if r.Cleared[s.Host] {
+			continue
+		}
 		if s.Unreachable > 0 {
 			return ExitUnreachable
 		}
@@ -116,7 +123,7 @@ func Run(ctx context.Context, pb *playbook.Playbook, opts Options) (*Result, err
 		}
 	}
 	r.closeConns()
-	res := &Result{Stats: r.stats.list(), Elapsed: time.Since(start)}
+	res := &Result{Stats: r.stats.list(), Elapsed: time.Since(start), Cleared: r.cleared}
 	opts.Reporter.Recap(res.Stats, res.Elapsed)
 	if err == nil {
 		err = ctx.Err()

@@ -25,6 +25,8 @@ type runner struct {
 	frozenHostvars hostVars
 	// gone are hosts that failed or were unreachable: they leave the run.
 	gone map[string]bool
+	// cleared are the hosts meta: clear_host_errors forgave (see Result).
+	cleared map[string]bool
 	// startAt is the --start-at-task name still being looked for.
 	startAt string
 
@@ -66,7 +68,7 @@ func (h hostVars) MarshalJSON() ([]byte, error) {
 
 func newRunner(opts Options) *runner {
 	r := &runner{opts: opts, stats: stats{}, hosts: map[string]*vars.Host{},
-		hostvars: hostVars{}, gone: map[string]bool{}, startAt: opts.StartAtTask,
+		hostvars: hostVars{}, gone: map[string]bool{}, cleared: map[string]bool{}, startAt: opts.StartAtTask,
 		conns: map[string]*connEntry{}, redactor: newRedactor()}
 	groups := opts.Inventory.Groups()
 	all, _ := opts.Inventory.HostNames("all")

@@ -239,6 +239,7 @@ func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	}
 	p.r.opts.Reporter.Result(hr)
 	p.r.stats.of(h.name).Failed++
+	delete(p.r.cleared, h.name)
 	h.fail(t, map[string]any{"failed": true, "msg": hr.Msg})
 	p.setPlayHosts()
 }
@@ -261,10 +262,19 @@ func (p *playRun) meta(ctx context.Context, t *playbook.Task, hosts []*hostState
 			}
 		}
 	case "clear_host_errors":
+		// As in Ansible 2.14: the play's failed and unreachable hosts,
+		// also those of earlier plays, are back for the next play and do
+		// not fail the run; in this play they stay out.
+		for _, n := range p.names {
+			if p.r.gone[n] {
+				delete(p.r.gone, n)
+				p.r.cleared[n] = true
+			}
+		}
 		for _, h := range p.hosts {
-			if h.failed {
-				h.failed = false
-				delete(p.r.gone, h.name)
+			if h.failed || h.unreach {
+				h.cleared = true
+				p.r.cleared[h.name] = true
 			}
 		}
 	case "noop", "":
