@@ -1,10 +1,11 @@
 # The fleet figure of test/bench/README.md: time per task-host and the
-# controller's peak memory against the fleet's size, from results.csv
+# controller's peak memory against the fleet's size, from results.csv and
+# results-wildcard.csv
 # (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
 # writes them). Reproduce: see "Fleet at 100, 1,000 and 5,000 hosts" there,
 # then `gnuplot plot.gp` in this directory (Debian's gnuplot-nox).
 set datafile separator ","
-set terminal pngcairo size 1500,460 font "sans,10"
+set terminal pngcairo size 1500,460 font "sans,10" noenhanced
 set output "fleet.png"
 set multiplot layout 1,3 title "hapb on simulated hosts: the worker path (11 tasks), forks 50, strict host keys; 2 cores, shared"
 set logscale x
@@ -22,11 +23,15 @@ plot "results.csv" using 2:(per($6)) smooth unique with linespoints lw 2 pt 7 lc
      ""            using 2:(per($12)) smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run", \
      ""            using 2:(per($13)) smooth unique with linespoints lw 1 pt 4 dt 2 lc rgb "#3050c0" title "floor, second run"
 
+set key bottom right
 set ylabel "controller CPU per task-host (µs), mean of the runs"
 set yrange [0:*]
 plot "results.csv" using 2:11 smooth unique with linespoints lw 2 pt 7 lc rgb "#c03030" title "hapb, first run", \
-     ""            using 2:17 smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run"
+     ""            using 2:17 smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run", \
+     "results-wildcard.csv" using 2:11 with points pt 6 ps 2 lc rgb "#c03030" title "first, known_hosts wildcard", \
+     ""            using 2:17 with points pt 4 ps 2 lc rgb "#3050c0" title "second, known_hosts wildcard"
 
+set key top left
 set ylabel "controller peak RSS (MB), servers apart"
 set yrange [0:700]
 plot "results.csv" using 2:18 smooth unique with linespoints lw 2 pt 7 lc rgb "#208040" title "hapb controller (VmHWM)", \
