@@ -136,6 +136,12 @@ func (l *loader) task(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 // a module, a key near no keyword is most likely a misspelt module.
 func (l *loader) unknownKeys(unknown []pair, hasAction bool) {
 	for _, p := range unknown {
+		if lookup, ok := strings.CutPrefix(p.Key, "with_"); ok && !contains(loopKeys, p.Key) {
+			// Ansible's other with_<lookup> loops: say what hapb takes.
+			l.errs.add(l.pos(p.K), "%s is not supported: write loop: with the list, built by a template where needed (%s)",
+				p.Key, withHint(lookup))
+			continue
+		}
 		kwd := nearest(p.Key, taskKeywords())
 		mod := nearest(p.Key, l.mods.Names())
 		if !hasAction && (kwd == "" || mod != "" && editDistance(p.Key, mod) < editDistance(p.Key, kwd)) {
@@ -229,4 +235,15 @@ func (l *loader) loopAndResult(t *Task, kw map[string]pair) {
 	if p, ok := kw["listen"]; ok {
 		t.Listen = l.strList(p.V, "listen")
 	}
+}
+
+// withHint says how to write one of Ansible's with_<lookup> loops in hapb.
+func withHint(lookup string) string {
+	switch lookup {
+	case "sequence":
+		return `loop: "{{ seq 1 5 }}" for start=1 end=5`
+	case "indexed_items":
+		return "loop:, and loop_control: {index_var: i} for the index"
+	}
+	return "the functions are in `hapb doc templates`"
 }
