@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,6 +250,14 @@ func (b *bench) replay(r *replay.Recording) measure {
 	}
 	if res.Differ > 0 {
 		t.Fatalf("replay: %s", res)
+	}
+	if *tasksFlag {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%8s  connecting\n", res.Connect.Round(time.Millisecond))
+		for i, d := range res.Task {
+			fmt.Fprintf(&b, "%8s  task %d\n", d.Round(time.Millisecond), i)
+		}
+		t.Logf("floor, by task (hapb connects in its first task):\n%s", b.String())
 	}
 	return m
 }

@@ -19,6 +19,9 @@ type Result struct {
 	// the hosts were not in the state they were in when recorded.
 	Differ  int
 	Elapsed time.Duration
+	// Connect is the time to connect to every host; Task each task's.
+	Connect time.Duration
+	Task    []time.Duration
 }
 
 func (r *Result) String() string {
@@ -71,7 +74,9 @@ func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string, fo
 	if err != nil {
 		return nil, err
 	}
+	res.Connect = time.Since(start)
 	for _, task := range r.Tasks {
+		taskStart := time.Now()
 		var hosts []string
 		for h := range task {
 			hosts = append(hosts, h)
@@ -94,6 +99,7 @@ func Replay(r *Recording, hostKey ssh.HostKeyCallback, hostKeyAlgos []string, fo
 		if err != nil {
 			return nil, err
 		}
+		res.Task = append(res.Task, time.Since(taskStart))
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
