@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -42,6 +43,12 @@ func copyPlan(ctx context.Context, t *Task, p *copyParams) (*Plan, error) {
 			return nil, fmt.Errorf("copy: %w", err)
 		}
 		fi, err := os.Stat(local)
+		if errors.Is(err, fs.ErrNotExist) {
+			if f, ok := t.Controller.Planned(PathEffect, local); ok && f.State == "file" {
+				return unknownPlan(local+" is written on the controller by an earlier task (fetch)",
+					map[string]any{"src": local, "dest": p.Dest}, Effect{Kind: PathEffect, Name: p.Dest, State: "file"}), nil
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("copy: %w", err)
 		}

@@ -23,9 +23,9 @@ type outcome struct {
 // task's outcome. Paths in args may use D for dir.
 func runSteps(t *testing.T, dir string, check bool, steps []step) []outcome {
 	t.Helper()
-	var effects *Effects
+	var effects, controller *Effects
 	if check {
-		effects = &Effects{}
+		effects, controller = &Effects{}, &Effects{}
 	}
 	var out []outcome
 	for _, s := range steps {
@@ -37,7 +37,7 @@ func runSteps(t *testing.T, dir string, check bool, steps []step) []outcome {
 			args[k] = v
 		}
 		task := localTask(check, false, dir)
-		task.Effects = effects
+		task.Effects, task.Controller = effects, controller
 		r, err := planApply(t, s.module, task, args)
 		out = append(out, outcome{changed: r.Changed, failed: r.Failed || err != nil, unknown: r.Unknown})
 	}
@@ -134,6 +134,13 @@ var checkSequences = []struct {
 		{"command", map[string]any{"cmd": "true"}},
 		{"copy", map[string]any{"src": "D/made", "dest": "D/dst3", "remote_src": true}},
 	}, []int{5}},
+	// kube_client: the admin kubeconfig fetched from a master, then copied
+	// from the controller to the admin host.
+	{"copy from the controller of what fetch brings there", []step{
+		{"copy", map[string]any{"content": "f\n", "dest": "D/remote"}},
+		{"fetch", map[string]any{"src": "D/remote", "dest": "D/ctl/", "flat": true}},
+		{"copy", map[string]any{"src": "D/ctl/remote", "dest": "D/out"}},
+	}, []int{2}},
 }
 
 // TestCheckModeSeesEarlierTasks runs each sequence in check mode and for

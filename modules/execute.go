@@ -61,6 +61,9 @@ func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 		// (a module that changes no host has nothing to say).
 		t.Effects.add(plan.Effects...)
 	}
+	if plan.Changed && !plan.Failed && t.Check {
+		t.Controller.add(plan.ControllerEffects...)
+	}
 	return plan.Result, nil
 }
 

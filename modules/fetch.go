@@ -44,7 +44,9 @@ func fetchPlan(ctx context.Context, t *Task, p *fetchParams) (*Plan, error) {
 	if local, err := os.ReadFile(dest); err == nil && sha256Hex(local) == info.SHA256 {
 		return &Plan{Result: Result{Data: data}}, nil
 	}
-	return &Plan{Result: Result{Changed: true, Msg: "fetched to " + dest, Data: data}, Apply: func(ctx context.Context, r *Result) error {
+	// A later copy from the controller finds it there, in check mode too.
+	fetched := Effect{Kind: PathEffect, Name: dest, State: "file", SHA256: info.SHA256}
+	return &Plan{Result: Result{Changed: true, Msg: "fetched to " + dest, Data: data}, ControllerEffects: []Effect{fetched}, Apply: func(ctx context.Context, r *Result) error {
 		b, err := t.Conn.ReadFile(ctx, p.Src, t.Become)
 		if err != nil {
 			return err

@@ -69,6 +69,10 @@ type Task struct {
 	// otherwise. Probes see them (see probePath); modules that read state
 	// another way ask them.
 	Effects *Effects
+	// Controller is what earlier tasks plan to write on the controller
+	// (fetch), in check mode; nil otherwise. A copy from the controller
+	// asks it for a source that is not there yet.
+	Controller *Effects
 }
 
 // Plan is what a module found. Result holds what is known without changing
@@ -78,6 +82,9 @@ type Plan struct {
 	Apply func(ctx context.Context, r *Result) error
 	// Effects say what Apply would do, for later tasks in check mode.
 	Effects []Effect
+	// ControllerEffects say what Apply would write on the controller
+	// (fetch) when the module runs on a host.
+	ControllerEffects []Effect
 }
 
 // Result is the outcome of a task on one host.

@@ -25,6 +25,7 @@ func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState
 			where = ""
 		}
 		mt.Effects = p.r.planned.Of(where)
+		mt.Controller = p.r.planned.Of("")
 	}
 	if p.free {
 		mt.Vars = p.snapshot(mt.Vars) // the module runs unlocked (see free.go)
