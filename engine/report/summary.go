@@ -14,7 +14,17 @@ type TaskSizer interface {
 	TaskHosts(n int)
 }
 
-var _ TaskSizer = (*Text)(nil)
+// Progress is a Reporter told each time a host finishes the running task.
+// Results come in host order, so one slow host holds back every later
+// one's: a progress line counts finished hosts from here instead.
+type Progress interface {
+	HostDone()
+}
+
+var (
+	_ TaskSizer = (*Text)(nil)
+	_ Progress  = (*Text)(nil)
+)
 
 // slowest is how many of the slowest hosts a summary line names.
 const slowest = 3
@@ -45,12 +55,13 @@ type hostTime struct {
 // the loop's failure) come together, so a host is done when the next
 // host's first result arrives, or at the end of the task.
 type summary struct {
-	hosts   int // the task's hosts, from TaskHosts
-	done    int
-	count   map[Status]int
-	ignored int
-	retried int
-	slow    []hostTime // the slowest hosts, slowest first
+	hosts    int // the task's hosts, from TaskHosts
+	finished int // hosts done, from HostDone: ahead of the results
+	done     int
+	count    map[Status]int
+	ignored  int
+	retried  int
+	slow     []hostTime // the slowest hosts, slowest first
 
 	cur      string // the host whose results are arriving
 	curState Status
@@ -81,7 +92,7 @@ func (s *summary) commit() {
 	if s.curIgn {
 		s.ignored++
 	}
-	if s.curTime > 0 {
+	if s.curTime > 0 && s.curState != Skipped { // a skipped host ran nothing
 		i := sort.Search(len(s.slow), func(i int) bool { return s.slow[i].d < s.curTime })
 		if i < slowest {
 			s.slow = append(s.slow, hostTime{})
@@ -142,19 +153,28 @@ func (t *Text) summarised(r *HostResult) bool {
 	return true
 }
 
+// HostDone implements Progress.
+func (t *Text) HostDone() {
+	if s := t.sum; s != nil {
+		s.finished++
+		t.progress()
+	}
+}
+
 // progress redraws the live progress line on a terminal, at most every
-// redraw interval and when the last host is done.
+// redraw interval, and once more when the last result is in.
 func (t *Text) progress() {
 	s := t.sum
 	if !t.Live || s == nil {
 		return
 	}
 	now := t.clock()
+	finished := max(s.finished, s.done)
 	if t.live && now.Sub(t.drawn) < redraw && s.done < s.hosts {
 		return
 	}
 	t.drawn = now
-	fmt.Fprintf(t.W, "\r\x1b[K[%d/%d] %s", s.done, s.hosts, t.counters(s))
+	fmt.Fprintf(t.W, "\r\x1b[K[%d/%d] %s", finished, s.hosts, t.counters(s))
 	t.live = true
 }
 
@@ -188,7 +208,11 @@ func (t *Text) flush() {
 	if t.Timing && len(s.slow) > 0 {
 		parts := make([]string, len(s.slow))
 		for i, h := range s.slow {
-			parts[i] = h.host + " " + h.d.Round(time.Millisecond).String()
+			d := h.d.Round(time.Millisecond)
+			if d == 0 {
+				d = h.d.Round(time.Microsecond)
+			}
+			parts[i] = h.host + " " + d.String()
 		}
 		line += "; slowest: " + strings.Join(parts, ", ")
 	}

@@ -183,3 +183,26 @@ func golden(t *testing.T, file string, got []byte) {
 		t.Errorf("output differs from %s (go test -update to accept):\n%s", file, got)
 	}
 }
+
+// TestProgressFinished: the progress line counts the hosts that finished,
+// ahead of their results, which wait for a slow first host.
+func TestProgressFinished(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Unix(0, 0)
+	rep := &Text{W: &b, Summary: 2, Live: true, now: func() time.Time { clock = clock.Add(time.Second); return clock }}
+	rep.TaskStart("slow first host", KindTask)
+	rep.TaskHosts(3)
+	rep.HostDone() // h0002
+	rep.HostDone() // h0001
+	if got, want := b.String(), "\r\x1b[K[2/3] ok=0    changed=0    unreachable=0    failed=0    skipped=0"; !bytes.HasSuffix([]byte(got), []byte(want)) {
+		t.Fatalf("progress %q, want it to end with %q", got, want)
+	}
+	rep.HostDone() // h0000
+	for _, r := range hosts(3, nil) {
+		rep.Result(r)
+	}
+	rep.Recap(nil, 0)
+	if got, want := b.String(), "3 hosts: ok=3"; !bytes.Contains([]byte(got), []byte(want)) {
+		t.Fatalf("output %q, want %q in it", got, want)
+	}
+}

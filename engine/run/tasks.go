@@ -493,6 +493,9 @@ func (pr *printer) done(i int) {
 
 func (pr *printer) doneAt(i int) {
 	pr.fin[i] = true
+	if pg, ok := pr.p.r.opts.Reporter.(report.Progress); ok {
+		pg.HostDone() // before its result, which waits for earlier hosts
+	}
 	for pr.next < len(pr.on) && pr.fin[pr.next] {
 		pr.p.report(pr.t, pr.on[pr.next], pr.outs[pr.next])
 		pr.next++
