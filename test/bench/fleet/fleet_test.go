@@ -71,6 +71,9 @@ func TestFleet(t *testing.T) {
 		}
 	}
 	raiseNoFile(t)
+	if !*fleetFlag && !flagSet("fleet.port") {
+		*portFlag = freePort(t) // go test ./... beside a fleet running on 2222
+	}
 	dir := t.TempDir()
 	keys := newKeys(t, dir)
 	var f servers
