@@ -57,7 +57,7 @@ type hostTime struct {
 type summary struct {
 	hosts    int // the task's hosts, from TaskHosts
 	finished int // hosts done, from HostDone: ahead of the results
-	done     int
+	done     int // hosts whose results are in
 	count    map[Status]int
 	ignored  int
 	retried  int
@@ -70,13 +70,17 @@ type summary struct {
 }
 
 func (s *summary) add(r *HostResult) {
+	st := r.Status
+	if r.Ignored && st == Failed {
+		st = OK // as the recap counts it: ok, and ignored
+	}
 	if r.Host != s.cur {
 		s.commit()
-		s.cur, s.curState, s.curTime, s.curIgn = r.Host, r.Status, r.Duration, r.Ignored
+		s.cur, s.curState, s.curTime, s.curIgn = r.Host, st, r.Duration, r.Ignored
 		return
 	}
-	if rank[r.Status] > rank[s.curState] {
-		s.curState = r.Status
+	if rank[st] > rank[s.curState] {
+		s.curState = st
 	}
 	s.curTime = max(s.curTime, r.Duration)
 	s.curIgn = s.curIgn || r.Ignored

@@ -154,6 +154,18 @@ func TestSummaryLoop(t *testing.T) {
 	}
 }
 
+// TestSummaryIgnored counts an ignored failure as ok and ignored, as the
+// recap does.
+func TestSummaryIgnored(t *testing.T) {
+	s := &summary{hosts: 2, count: map[Status]int{}}
+	s.add(&HostResult{Host: "a", Status: Failed, Ignored: true})
+	s.add(&HostResult{Host: "b", Status: Failed})
+	s.commit()
+	if s.count[OK] != 1 || s.count[Failed] != 1 || s.ignored != 1 {
+		t.Fatalf("counts %v, ignored %d; want ok=1 failed=1 ignored=1", s.count, s.ignored)
+	}
+}
+
 // TestSlowest keeps the three slowest hosts, slowest first.
 func TestSlowest(t *testing.T) {
 	s := &summary{count: map[Status]int{}}
