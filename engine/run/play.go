@@ -21,6 +21,9 @@ type hostState struct {
 	failed  bool // failed a task: leaves the play (and the run)
 	unreach bool
 	ended   bool // meta: end_host
+	// gone: an earlier play failed the host (or found it unreachable); it
+	// only keeps its place in this play's batches.
+	gone bool
 	// cleared: meta clear_host_errors forgave the host's failure; it stays
 	// out of this play but is back for the next, as in Ansible.
 	cleared  bool
@@ -57,8 +60,8 @@ type playRun struct {
 	play       *playbook.Play
 	names      []string // the hosts the play targets, earlier failed ones too
 	hosts      []*hostState
-	ended      bool // meta: end_play, any_errors_fatal, max_fail_percentage
-	batchEnded bool // meta: end_batch
+	ended      bool // meta: end_play; any_errors_fatal and max_fail_percentage after the batch
+	batchEnded bool // meta: end_batch, any_errors_fatal, max_fail_percentage
 	// fatal: any_errors_fatal or max_fail_percentage ended the play, and
 	// with it the playbook, as in Ansible (a rolling upgrade relies on it).
 	fatal bool
@@ -92,14 +95,19 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 	r.opts.Reporter.PlayStart(play.Name, r.opts.Check)
 	groups := r.opts.Inventory.Groups()
 	p := &playRun{r: r, play: play, names: names}
+	live := 0
 	for _, n := range names {
-		if r.gone[n] {
-			continue
+		// A host an earlier play failed keeps its place, doing nothing, as
+		// in Ansible: it counts in the serial batches' sizes and in
+		// ansible_play_hosts_all, not in failure limits.
+		h := &hostState{name: n, vars: r.host(n, groups), notified: map[string]bool{},
+			failed: r.gone[n], gone: r.gone[n]}
+		p.hosts = append(p.hosts, h)
+		if !h.gone {
+			live++
 		}
-		h := r.host(n, groups)
-		p.hosts = append(p.hosts, &hostState{name: n, vars: h, notified: map[string]bool{}})
 	}
-	if len(p.hosts) == 0 {
+	if live == 0 {
 		r.opts.Reporter.Warn("no hosts matched, skipping play: " + play.Name)
 		return true, nil
 	}
@@ -131,10 +139,17 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 			p.runTasks(ctx, section, batch, nil)
 			p.flushHandlers(ctx, batch)
 		}
-		if allFailed(batch) {
+		switch {
+		case allFailed(batch):
 			// As in Ansible, a serial batch in which every host failed ends
 			// the playbook: a rolling upgrade stops at its first broken batch.
 			p.ended, p.fatal = true, true
+		case p.fatal && !hasGone(batch):
+			// any_errors_fatal or max_fail_percentage took the batch's
+			// hosts out: the same. (With a host of an earlier play's
+			// failures in the batch, Ansible 2.14 runs the remaining
+			// batches first; so does hapb.)
+			p.ended = true
 		}
 	}
 	left := 0
@@ -142,7 +157,9 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 		switch {
 		case h.cleared:
 		case h.failed || h.unreach:
-			r.gone[h.name] = true
+			if !h.gone {
+				r.gone[h.name] = true
+			}
 			continue
 		}
 		left++
@@ -155,14 +172,25 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 }
 
 // allFailed reports whether every host of a batch failed or was unreachable
-// (and was not forgiven by meta: clear_host_errors).
+// in it (and was not forgiven by meta: clear_host_errors); a host an earlier
+// play failed did not fail in it.
 func allFailed(batch []*hostState) bool {
 	for _, h := range batch {
-		if !h.failed && !h.unreach || h.cleared {
+		if !h.failed && !h.unreach || h.cleared || h.gone {
 			return false
 		}
 	}
 	return len(batch) > 0
+}
+
+// hasGone reports whether a batch holds a host an earlier play failed.
+func hasGone(batch []*hostState) bool {
+	for _, h := range batch {
+		if h.gone {
+			return true
+		}
+	}
+	return false
 }
 
 // setPlayHosts sets the play's host lists as Ansible has them: every host

@@ -439,7 +439,7 @@ func (p *playRun) throttle(t *playbook.Task, h *hostState, sc scope) int {
 	return int(n)
 }
 
-// checkFailLimits ends the play, and the playbook, on any_errors_fatal or
+// checkFailLimits ends the batch, and the playbook, on any_errors_fatal or
 // when the batch's failures exceed max_fail_percentage; inside a block with
 // a rescue it waits for what the rescue leaves failed.
 func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
@@ -450,19 +450,22 @@ func (p *playRun) checkFailLimits(t *playbook.Task, failed []*hostState) {
 	if !unrescued {
 		return
 	}
+	// Either ends the batch here, and the playbook after it (see runPlay).
 	if p.play.AnyErrorsFatal || t.AnyErrorsFatal {
-		p.ended, p.fatal = true, true
+		p.batchEnded, p.fatal = true, true
 		return
 	}
 	if p.play.MaxFailPercentage != nil && len(p.batch) > 0 {
+		// Of the whole batch, as in Ansible: the hosts that failed in it,
+		// over all its hosts, an earlier play's failures included.
 		n := 0
 		for _, h := range p.batch {
-			if h.failed || h.unreach {
+			if (h.failed || h.unreach) && !h.gone {
 				n++
 			}
 		}
 		if float64(n)*100/float64(len(p.batch)) > *p.play.MaxFailPercentage {
-			p.ended, p.fatal = true, true
+			p.batchEnded, p.fatal = true, true
 		}
 	}
 }
