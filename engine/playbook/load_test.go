@@ -238,3 +238,27 @@ func val(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// TestLoopTemplateItems: a templated with_items flattens one level and a
+// templated with_dict gives key/value items in key order, as Ansible.
+func TestLoopTemplateItems(t *testing.T) {
+	tests := []struct {
+		kind string
+		in   any
+		want []any
+	}{
+		{"with_items", []any{[]any{1, 2}, 3}, []any{1, 2, 3}},
+		{"with_items", "one", []any{"one"}},
+		{"with_items", nil, nil},
+		{"with_dict", map[string]any{"b": 2, "a": 1}, []any{map[string]any{"key": "a", "value": 1}, map[string]any{"key": "b", "value": 2}}},
+	}
+	for _, tt := range tests {
+		got, err := (&LoopTemplate{Kind: tt.kind}).Items(tt.in)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %v: %#v, %v; want %#v", tt.kind, tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := (&LoopTemplate{Kind: "with_dict"}).Items([]any{1}); err == nil {
+		t.Errorf("with_dict of a list: no error")
+	}
+}

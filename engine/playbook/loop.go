@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 
@@ -30,6 +31,9 @@ func (l *loader) loop(kw map[string]pair) any {
 	p := found[0]
 	n := resolve(p.V)
 	if t, ok := l.compiled(n).(*tmpl.Template); ok && n.Kind == yaml.ScalarNode {
+		if p.Key == "with_items" || p.Key == "with_dict" {
+			return &LoopTemplate{Kind: p.Key, T: t}
+		}
 		return t
 	}
 	switch p.Key {
@@ -65,6 +69,52 @@ func (l *loader) loop(kw map[string]pair) any {
 		items = []any{}
 	}
 	return items
+}
+
+// LoopTemplate is a with_items or with_dict loop given as a template. What
+// it renders to is made into items per host as Ansible does: with_items
+// flattens a list one level, with_dict makes a mapping {key, value} items
+// (in key order: a rendered mapping has no other).
+type LoopTemplate struct {
+	Kind string // with_items or with_dict
+	T    *tmpl.Template
+}
+
+// Items turns what the template rendered into the loop's items.
+func (lt *LoopTemplate) Items(v any) ([]any, error) {
+	switch lt.Kind {
+	case "with_dict":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("with_dict: expected a mapping, got %T", v)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		items := make([]any, len(keys))
+		for i, k := range keys {
+			items[i] = map[string]any{"key": k, "value": m[k]}
+		}
+		return items, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		if v == nil {
+			return nil, nil
+		}
+		return []any{v}, nil // with_items of one value: that value, as in Ansible
+	}
+	var flat []any
+	for _, it := range list {
+		if sub, ok := it.([]any); ok {
+			flat = append(flat, sub...)
+		} else {
+			flat = append(flat, it)
+		}
+	}
+	return flat, nil
 }
 
 func (l *loader) loopControl(kw map[string]pair) LoopControl {

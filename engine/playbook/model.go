@@ -98,7 +98,7 @@ type Task struct {
 
 	When        []*tmpl.Expr
 	Register    string
-	Loop        any // nil, a []any (compiled items) or a *tmpl.Template
+	Loop        any // nil, a []any (compiled items), a *tmpl.Template or a *LoopTemplate
 	LoopControl LoopControl
 	Until       *tmpl.Expr
 	Retries     int           // default 3 when Until is set

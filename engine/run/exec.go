@@ -581,6 +581,13 @@ func exprList(conds []*tmpl.Expr) string {
 }
 
 func loopItems(loop any, v map[string]any) ([]any, error) {
+	if lt, ok := loop.(*playbook.LoopTemplate); ok {
+		r, err := lt.T.Render(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", lt.Kind, err)
+		}
+		return lt.Items(r)
+	}
 	r, err := tmpl.Render(loop, v)
 	if err != nil {
 		return nil, fmt.Errorf("loop: %w", err)
