@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hapb/hapb/modules/remote"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
@@ -140,8 +141,8 @@ func (c *call) sh() int {
 	src, argv := a[1], a[2:]
 	if len(argv) > 0 {
 		switch argv[0] {
-		case "hapb-probe":
-			return c.probe(argv[1:])
+		case remote.ProbeName:
+			return c.probe()
 		case "hapb-upload":
 			return c.upload(argv[1:])
 		case "hapb-guard":
@@ -266,48 +267,43 @@ func (c *call) guard(a []string) int {
 	return 0
 }
 
-// probe answers modules' probe script: path, flags, into-dir, content cap,
-// other path. Links are not simulated.
-func (c *call) probe(a []string) int {
+// probe answers modules' path probe, in the wire format of package
+// remote (its own FormatProbe, so the two never drift apart). Links are
+// not simulated; the simulated user is root.
+func (c *call) probe() int {
+	p, o, ok := remote.ParseProbeArgs(c.args)
+	if !ok {
+		fmt.Fprintf(c.err, "probe: unexpected arguments %q\n", c.args[3:])
+		return 2
+	}
 	fs := c.p.fs
-	for len(a) < 5 {
-		a = append(a, "")
+	info := &remote.PathInfo{Path: p}
+	if o.IntoDir != "" && fs.isDir(p) {
+		p = strings.TrimSuffix(p, "/") + "/" + o.IntoDir
+		info.Path, info.IntoDir = p, true
 	}
-	pth, flags, into, other := a[0], a[1], a[2], a[4]
-	max, _ := strconv.ParseInt(a[3], 10, 64)
-	if into != "" && fs.isDir(pth) {
-		pth = strings.TrimSuffix(pth, "/") + "/" + into
-		fmt.Fprintln(c.out, "D")
-	} else {
-		fmt.Fprintln(c.out, "-")
+	if o.Other != "" {
+		info.OtherExists = fs.get(o.Other) != nil
+		info.SameFile = info.OtherExists && path.Clean(o.Other) == path.Clean(p)
 	}
-	if other != "" {
-		e := fs.get(other) != nil
-		fmt.Fprintf(c.out, "%d%d\n", b2i(e), b2i(e && path.Clean(other) == path.Clean(pth)))
-	} else {
-		fmt.Fprintln(c.out, "--")
+	info.ParentDir = fs.isDir(path.Dir(p))
+	if n := fs.get(p); n != nil {
+		info.Exists, info.Type, info.Mode = true, "file", n.mode
+		if n.dir {
+			info.Type = "directory"
+		}
+		info.Owner, info.Group = "root", "root"
+		info.Size, info.MTime = int64(len(n.data)), n.mtime
+		info.Readable, info.Writable, info.Executable = true, true, true
+		if !n.dir && o.Checksum {
+			sum := sha256.Sum256(n.data)
+			info.SHA256 = hex.EncodeToString(sum[:])
+		}
+		if !n.dir && o.Content > 0 && info.Size <= o.Content {
+			info.Content, info.HasContent = n.data, true
+		}
 	}
-	fmt.Fprintln(c.out, b2i(fs.isDir(path.Dir(pth))))
-	n := fs.get(pth)
-	if n == nil {
-		fmt.Fprintln(c.out, "absent")
-		return 0
-	}
-	typ := uint32(0o100000)
-	if n.dir {
-		typ = 0o040000
-	}
-	fmt.Fprintf(c.out, "%x 0 0 root root %d %d\n111\n", typ|n.mode, len(n.data), n.mtime)
-	switch {
-	case n.dir || !strings.Contains(flags, "s"):
-		fmt.Fprintln(c.out, "-")
-	default:
-		sum := sha256.Sum256(n.data)
-		fmt.Fprintln(c.out, hex.EncodeToString(sum[:]))
-	}
-	if !n.dir && strings.Contains(flags, "c") && int64(len(n.data)) <= max {
-		c.out.Write(n.data)
-	}
+	c.out.Write(remote.FormatProbe(info, o))
 	return 0
 }
 
@@ -334,11 +330,4 @@ func (c *call) upload(a []string) int {
 		return 1
 	}
 	return c.fail(!c.p.fs.put(a[0], &node{mode: uint32(mode), data: data}), "upload", a[:1])
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
