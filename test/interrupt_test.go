@@ -22,7 +22,7 @@ func TestInterrupt(t *testing.T) {
   gather_facts: false
   tasks:
     - name: long
-      command: sleep 60
+      command: sleep 61.4159
 `), 0o644)
 	cmd := exec.Command(hapbBin, "run", pb, "-i", "playbooks/local.ini")
 	var out bytes.Buffer
@@ -48,7 +48,8 @@ func TestInterrupt(t *testing.T) {
 	// may take a moment to be scheduled and die.
 	var left []byte
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if left, _ = exec.Command("pgrep", "-f", "^sleep 60$").Output(); len(left) == 0 {
+		// A duration of its own: another process's `sleep 60` is not ours.
+		if left, _ = exec.Command("pgrep", "-f", "^sleep 61.4159$").Output(); len(left) == 0 {
 			break
 		}
 	}
