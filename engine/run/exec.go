@@ -476,8 +476,8 @@ func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 	noLog := t.NoLog
 	for _, it := range out.items {
 		hr := p.hostResult(t, h, out, &it.res, it.value, noLog)
-		if hr.Delegate = ""; it.delegate != "" && it.delegate != h.name {
-			hr.Delegate = it.delegate
+		if hr.Delegate = it.delegate; hr.Delegate == h.name {
+			hr.Delegate = ""
 		}
 		hr.Item = rd.str(it.label)
 		if noLog {
