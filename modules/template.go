@@ -2,12 +2,12 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
@@ -61,8 +61,7 @@ func renderTemplateFile(file string, t *Task) (string, error) {
 	}
 	out, err := tp.RenderString(vars)
 	if err != nil {
-		var u *tmpl.UndefinedError
-		if errors.As(err, &u) {
+		if u, ok := diag.As(err, diag.Undefined); ok {
 			if line := templateUseLine(string(src), u.Name); line > 0 {
 				return "", fmt.Errorf("template %s:%d: %w", file, line, err)
 			}

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
@@ -27,35 +28,15 @@ type Decoder interface {
 	DecodeParam(v any) error
 }
 
-// Error is a parameter that does not fit. Path names it ("mode",
-// "ports[1].port") so the loader can point at its file:line:col.
-type Error struct {
-	Path string
-	Msg  string
-	Kind ErrorKind
-}
-
-// ErrorKind says what is wrong with a parameter, so callers never read
-// the message to know.
-type ErrorKind uint8
-
-const (
-	BadValue  ErrorKind = iota // a value of the wrong type or out of range
-	Unknown                    // no such parameter
-	Duplicate                  // given twice, under two of its names
-	Missing                    // a required parameter is not given
-	BadChoice                  // not one of the parameter's choices
-)
-
-// AtKey reports whether the error is about the parameter's name rather
-// than its value: where a loader should point.
-func (e *Error) AtKey() bool { return e.Kind == Unknown || e.Kind == Duplicate }
-
-func (e *Error) Error() string {
-	if e.Path == "" {
-		return e.Msg
+// fail is a parameter that does not fit, as a diagnostic whose Name is
+// the parameter's path ("mode", "ports[1].port"): the loader places it at
+// that parameter's file:line:col, choosing the key or the value by Kind.
+func fail(k diag.Kind, path, hint, format string, args ...any) *diag.Diagnostic {
+	msg := fmt.Sprintf(format, args...)
+	if path != "" {
+		msg = fmt.Sprintf("parameter %q: %s", path, msg)
 	}
-	return fmt.Sprintf("parameter %q: %s", e.Path, e.Msg)
+	return &diag.Diagnostic{Kind: k, Name: path, Msg: msg, Hint: hint}
 }
 
 // Templated reports whether a value is left for rendering at run time: a
@@ -73,7 +54,8 @@ func Templated(v any) bool {
 }
 
 // Decode decodes args into dst, a pointer to a struct, applying defaults and
-// checking required parameters and choices. Every error is a *Error.
+// checking required parameters and choices. Every error is a
+// *diag.Diagnostic.
 func Decode(args map[string]any, dst any) error {
 	return decodeStruct(args, reflect.ValueOf(dst).Elem(), "", false)
 }
@@ -213,10 +195,10 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 	for _, k := range keys {
 		f, ok := byName[k]
 		if !ok {
-			return &Error{Path: join(path, k), Msg: "unknown parameter" + suggest(k, fs), Kind: Unknown}
+			return fail(diag.UnknownParameter, join(path, k), suggest(fs), "unknown parameter")
 		}
 		if prev, dup := set[f.Name]; dup {
-			return &Error{Path: join(path, k), Msg: fmt.Sprintf("given twice (as %q and %q)", prev, k), Kind: Duplicate}
+			return fail(diag.Duplicate, join(path, k), "", "given twice (as %q and %q)", prev, k)
 		}
 		set[f.Name] = k
 		val := args[k]
@@ -238,7 +220,7 @@ func decodeStruct(args map[string]any, v reflect.Value, path string, validate bo
 			continue
 		}
 		if f.Required {
-			return &Error{Path: join(path, f.Name), Msg: "required parameter is missing", Kind: Missing}
+			return fail(diag.Missing, join(path, f.Name), "", "required parameter is missing")
 		}
 		if f.Default != "" {
 			if err := decodeValue(f.Default, v.FieldByIndex(f.index), join(path, f.Name), false); err != nil {
@@ -262,28 +244,34 @@ func checkChoice(f *Field, v reflect.Value, path string) error {
 			return nil
 		}
 	}
-	return &Error{Path: path, Msg: fmt.Sprintf("%q is not one of %s", s, strings.Join(f.Choices, ", ")), Kind: BadChoice}
+	return fail(diag.Invalid, path, "", "%q is not one of %s", s, strings.Join(f.Choices, ", "))
 }
 
-func suggest(k string, fs []Field) string {
+func suggest(fs []Field) string {
 	names := make([]string, len(fs))
 	for i, f := range fs {
 		names[i] = f.Name
 	}
-	return " (expected one of: " + strings.Join(names, ", ") + ")"
+	return "expected one of: " + strings.Join(names, ", ")
 }
 
 func decodeValue(src any, v reflect.Value, path string, validate bool) error {
 	if v.CanAddr() {
 		if d, ok := v.Addr().Interface().(Decoder); ok {
 			if err := d.DecodeParam(src); err != nil {
-				return &Error{Path: path, Msg: err.Error()}
+				// A decoder's own diagnostic (an expression that
+				// does not parse) keeps its kind.
+				k := diag.Invalid
+				if de, ok := err.(*diag.Diagnostic); ok {
+					k = de.Kind
+				}
+				return fail(k, path, "", "%v", err)
 			}
 			return nil
 		}
 	}
 	bad := func(want string) error {
-		return &Error{Path: path, Msg: fmt.Sprintf("expected %s, got %s", want, describe(src))}
+		return fail(diag.Type, path, "", "expected %s, got %s", want, describe(src))
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -406,7 +394,7 @@ func decodeValue(src any, v reflect.Value, path string, validate bool) error {
 		}
 		return decodeStruct(m, v, path, validate)
 	default:
-		return &Error{Path: path, Msg: "unsupported parameter type " + v.Type().String()}
+		return fail(diag.Invalid, path, "", "unsupported parameter type %s", v.Type())
 	}
 	return nil
 }

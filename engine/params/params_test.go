@@ -2,6 +2,7 @@ package params
 
 import (
 	"errors"
+	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func TestDecode(t *testing.T) {
 		args map[string]any
 		want sample
 		err  string
-		kind ErrorKind
+		kind diag.Kind
 	}{
 		{"defaults", map[string]any{"name": "etcd"},
 			sample{Name: []string{"etcd"}, State: "present"}, "", 0},
@@ -58,22 +59,22 @@ func TestDecode(t *testing.T) {
 			sample{Name: []string{"x"}, State: "present", Servers: []inner{{Port: 6443}}}, "", 0},
 		{"custom decoder", map[string]any{"name": "x", "upper": "abc", "any": []any{1}},
 			sample{Name: []string{"x"}, State: "present", Upper: "ABC", Any: []any{1}}, "", 0},
-		{"unknown", map[string]any{"name": "x", "nmae": 1}, sample{}, `parameter "nmae": unknown parameter`, Unknown},
-		{"missing required", map[string]any{"state": "absent"}, sample{}, `parameter "name": required parameter is missing`, Missing},
-		{"bad choice", map[string]any{"name": "x", "state": "gone"}, sample{}, `"gone" is not one of present, absent`, BadChoice},
-		{"bad type", map[string]any{"name": "x", "force": "perhaps"}, sample{}, `parameter "force": expected a boolean, got string "perhaps"`, BadValue},
-		{"bad nested", map[string]any{"name": "x", "servers": []any{map[string]any{"name": "a"}}}, sample{}, `parameter "servers[0].port": required`, Missing},
-		{"alias twice", map[string]any{"name": "x", "pkg": "y"}, sample{}, "given twice", Duplicate},
-		{"decoder error", map[string]any{"name": "x", "upper": 1}, sample{}, `parameter "upper": want a string`, BadValue},
+		{"unknown", map[string]any{"name": "x", "nmae": 1}, sample{}, `parameter "nmae": unknown parameter (expected one of: name, state, force, count, ratio, maybe, env, servers, any, upper)`, diag.UnknownParameter},
+		{"missing required", map[string]any{"state": "absent"}, sample{}, `parameter "name": required parameter is missing`, diag.Missing},
+		{"bad choice", map[string]any{"name": "x", "state": "gone"}, sample{}, `"gone" is not one of present, absent`, diag.Invalid},
+		{"bad type", map[string]any{"name": "x", "force": "perhaps"}, sample{}, `parameter "force": expected a boolean, got string "perhaps"`, diag.Type},
+		{"bad nested", map[string]any{"name": "x", "servers": []any{map[string]any{"name": "a"}}}, sample{}, `parameter "servers[0].port": required`, diag.Missing},
+		{"alias twice", map[string]any{"name": "x", "pkg": "y"}, sample{}, "given twice", diag.Duplicate},
+		{"decoder error", map[string]any{"name": "x", "upper": 1}, sample{}, `parameter "upper": want a string`, diag.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got sample
 			err := Decode(tt.args, &got)
 			if tt.err != "" {
-				var pe *Error
+				var pe *diag.Diagnostic
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &pe) || pe.Kind != tt.kind {
-					t.Fatalf("err = %v (%#v), want a *Error of kind %d containing %q", err, pe, tt.kind, tt.err)
+					t.Fatalf("err = %v (%#v), want a diagnostic of kind %v containing %q", err, pe, tt.kind, tt.err)
 				}
 				return
 			}

@@ -3,6 +3,7 @@ package playbook
 import (
 	"errors"
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -84,21 +85,21 @@ func (l *loader) module(t *Task, a pair, kw map[string]pair) {
 		}
 		kvs, err := splitKV(v.Value)
 		if err != nil {
-			l.errs.add(l.pos(v), "%s takes a mapping of parameters, got %s", a.Key, kind(v))
+			l.errs.add(l.pos(v), diag.Type, "%s takes a mapping of parameters, got %s", a.Key, kind(v))
 			return
 		}
 		for _, kv := range kvs {
 			args = append(args, arg{kv[0], v, v, kv[1]})
 		}
 	default:
-		l.errs.add(l.pos(v), "%s takes a mapping of parameters, got %s", a.Key, kind(v))
+		l.errs.add(l.pos(v), diag.Type, "%s takes a mapping of parameters, got %s", a.Key, kind(v))
 		return
 	}
 	if p, ok := kw["args"]; ok {
 		for _, e := range l.mapping(p.V, "args") {
 			for _, prev := range args {
 				if prev.key == e.Key {
-					l.errs.add(l.pos(e.K), "parameter %q is given twice (also at line %d)", e.Key, prev.K.Line)
+					l.errs.add(l.pos(e.K), diag.Duplicate, "parameter %q is given twice (also at line %d)", e.Key, prev.K.Line).Name = e.Key
 				}
 			}
 			args = append(args, arg{e.Key, e.K, e.V, l.value(e.V)})
@@ -125,7 +126,7 @@ func (l *loader) compileString(n *yaml.Node, v any) any {
 	}
 	c, err := tmpl.Compile(l.pos(n).File, s)
 	if err != nil {
-		l.errs.add(l.pos(n), "%v", err)
+		l.errs.err(l.pos(n), diag.Syntax, err)
 		return s
 	}
 	return c
@@ -141,7 +142,7 @@ func (l *loader) decode(t *Task, m modules.Module, a pair, raw map[string]any, a
 	}
 	p := m.NewParams()
 	if err := checkParamsType(p); err != nil {
-		l.errs.add(l.pos(a.K), "%s: %v", a.Key, err)
+		l.errs.add(l.pos(a.K), diag.Invalid, "%s: %v", a.Key, err)
 		return
 	}
 	var err error
@@ -155,22 +156,23 @@ func (l *loader) decode(t *Task, m modules.Module, a pair, raw map[string]any, a
 		return
 	}
 	t.Params = nil
-	var pe *params.Error
+	var pe *diag.Diagnostic
 	if !errors.As(err, &pe) {
-		l.errs.add(l.pos(a.K), "%s: %v", a.Key, err)
+		l.errs.add(l.pos(a.K), diag.Invalid, "%s: %v", a.Key, err)
 		return
 	}
-	l.errs.add(l.paramPos(pe, a, args), "%s: %v", a.Key, err)
+	d := l.errs.err(l.paramPos(pe, a, args), diag.Invalid, pe)
+	d.Msg = a.Key + ": " + d.Msg
 }
 
 var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
 
-// paramPos finds the node a params.Error's path names: the key for an
-// unknown parameter, else the value; the module's key when the parameter
-// is missing.
-func (l *loader) paramPos(pe *params.Error, a pair, args []arg) Pos {
-	parts := pathPart.FindAllString(pe.Path, -1)
-	atKey := pe.AtKey()
+// paramPos finds the node a parameter's diagnostic names (its Name is
+// the parameter's path): the key for an unknown or repeated parameter,
+// else the value; the module's key when the parameter is missing.
+func (l *loader) paramPos(pe *diag.Diagnostic, a pair, args []arg) Pos {
+	parts := pathPart.FindAllString(pe.Name, -1)
+	atKey := pe.Kind == diag.UnknownParameter || pe.Kind == diag.Duplicate
 	var n *yaml.Node
 	for _, ar := range args {
 		if len(parts) > 0 && ar.key == parts[0] {
@@ -225,8 +227,8 @@ func (l *loader) meta(t *Task, a pair) {
 	t.Action = "meta"
 	s := l.staticStr(a.V, "meta")
 	if !contains(metaActions, s) {
-		l.errs.add(l.pos(a.V), "meta: unsupported action %q (supported: %s)%s", s,
-			strings.Join(metaActions, ", "), didYouMean(s, metaActions))
+		l.errs.add(l.pos(a.V), diag.Unsupported, "meta: unsupported action %q (supported: %s)", s,
+			strings.Join(metaActions, ", ")).Hint = didYouMean(s, metaActions)
 	}
 	t.Args = map[string]any{"_raw": s}
 }

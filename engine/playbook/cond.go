@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,11 +30,10 @@ var wrapped = regexp.MustCompile(`^\{\{-?\s*(.*?)\s*-?\}\}$`)
 func (l *loader) condition(n *yaml.Node, what string) *tmpl.Expr {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		hint := ""
+		d := l.errs.add(l.pos(n), diag.Type, "%s must be an expression, got %s", what, kind(n))
 		if n.Kind == yaml.MappingNode {
-			hint = " (YAML reads an unquoted `a ? b : c` or `x: y` as a mapping; quote the expression)"
+			d.Hint = "YAML reads an unquoted `a ? b : c` or `x: y` as a mapping; quote the expression"
 		}
-		l.errs.add(l.pos(n), "%s must be an expression, got %s%s", what, kind(n), hint)
 		return nil
 	}
 	src := strings.TrimSpace(n.Value)
@@ -42,7 +42,7 @@ func (l *loader) condition(n *yaml.Node, what string) *tmpl.Expr {
 		if m := wrapped.FindStringSubmatch(src); m != nil {
 			hint = m[1]
 		}
-		l.errs.add(l.pos(n), "%s: conditions are expressions, write `%s`, not `{{ ... }}`", what, hint)
+		l.errs.add(l.pos(n), diag.Syntax, "%s: conditions are expressions, write `%s`, not `{{ ... }}`", what, hint)
 		return nil
 	}
 	// A YAML 1.1 boolean (yes, on, off, as PyYAML reads them) is the
@@ -54,9 +54,8 @@ func (l *loader) condition(n *yaml.Node, what string) *tmpl.Expr {
 	}
 	e, err := tmpl.CompileExpr(src)
 	if err != nil {
-		// One error a line: expr's caret drawing follows the first.
-		msg, _, _ := strings.Cut(err.Error(), "\n")
-		l.errs.add(l.pos(n), "%s: %s", what, msg)
+		d := l.errs.err(l.pos(n), diag.Syntax, err)
+		d.Msg = what + ": " + d.Msg
 		return nil
 	}
 	return e
@@ -78,7 +77,8 @@ func (l *loader) until(n *yaml.Node) *tmpl.Expr {
 	}
 	e, err := tmpl.CompileExpr(strings.Join(parts, " && "))
 	if err != nil {
-		l.errs.add(l.pos(n), "until: %v", err)
+		d := l.errs.err(l.pos(n), diag.Syntax, err)
+		d.Msg = "until: " + d.Msg
 	}
 	return e
 }

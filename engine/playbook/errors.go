@@ -6,24 +6,38 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // errorList collects load errors; loading goes on after an error so that
 // one run reports every mistake.
-type errorList []*Error
+type errorList []*diag.Diagnostic
 
-func (l *errorList) add(pos Pos, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+// add records a mistake of kind k at pos, and returns it for the caller to
+// add a name or a hint.
+func (l *errorList) add(pos Pos, k diag.Kind, format string, args ...any) *diag.Diagnostic {
+	d := &diag.Diagnostic{File: pos.File, Line: pos.Line, Col: pos.Col, Kind: k, Msg: fmt.Sprintf(format, args...)}
+	*l = append(*l, d)
+	return d
 }
 
-// err returns the errors sorted by position, without duplicates (a file
-// imported twice reports its mistakes once), as a *multierror.Error.
-func (l errorList) err() error {
+// err records an error from elsewhere (a template, a parameter, a file) at
+// pos: a diagnostic keeps its kind, any other error is of kind k.
+func (l *errorList) err(pos Pos, k diag.Kind, err error) *diag.Diagnostic {
+	d := diag.From(err, k, pos.File, pos.Line, pos.Col)
+	*l = append(*l, d)
+	return d
+}
+
+// joined returns the errors sorted by position, without duplicates (a
+// file imported twice reports its mistakes once), as a *multierror.Error.
+func (l errorList) joined() error {
 	if len(l) == 0 {
 		return nil
 	}
 	sort.SliceStable(l, func(i, j int) bool {
-		a, b := l[i].Pos, l[j].Pos
+		a, b := l[i], l[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
@@ -33,10 +47,10 @@ func (l errorList) err() error {
 		if a.Col != b.Col {
 			return a.Col < b.Col
 		}
-		return l[i].Msg < l[j].Msg
+		return a.Msg < b.Msg
 	})
 	m := &multierror.Error{ErrorFormat: formatErrors}
-	var prev *Error
+	var prev *diag.Diagnostic
 	for _, e := range l {
 		if prev != nil && *prev == *e {
 			continue
@@ -57,11 +71,11 @@ func formatErrors(es []error) string {
 	return strings.Join(lines, "\n")
 }
 
-// didYouMean returns ` (did you mean "x"?)` for the nearest candidate
-// within a small edit distance, or "".
+// didYouMean returns the hint `did you mean "x"?` for the nearest
+// candidate within a small edit distance, or "".
 func didYouMean(word string, candidates []string) string {
 	if c := nearest(word, candidates); c != "" {
-		return fmt.Sprintf(" (did you mean %q?)", c)
+		return fmt.Sprintf("did you mean %q?", c)
 	}
 	return ""
 }

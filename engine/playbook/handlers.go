@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"sort"
 	"strings"
 )
@@ -30,7 +31,12 @@ func (l *loader) checkNotify(pc *playCtx) {
 				sort.Strings(names)
 				list = "known handlers: " + strings.Join(uniq(names), ", ")
 			}
-			l.errs.add(ref.pos, "notify %q matches no handler%s; %s", ref.name, didYouMean(ref.name, names), list)
+			if hint := didYouMean(ref.name, names); hint != "" {
+				list = " (" + hint + "); " + list
+			} else {
+				list = "; " + list
+			}
+			l.errs.add(ref.pos, diag.NotFound, "notify %q matches no handler%s", ref.name, list).Name = ref.name
 		}
 	}
 	for _, list := range [][]*Task{pc.play.PreTasks, pc.play.Tasks, pc.play.PostTasks, pc.play.Handlers} {

@@ -6,16 +6,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hapb/hapb/engine/params"
+	"github.com/hapb/hapb/engine/diag"
 )
 
 func TestDidYouMean(t *testing.T) {
 	kws := []string{"when", "tags", "register", "become", "notify"}
 	for _, tc := range []struct{ word, want string }{
-		{"wehn", ` (did you mean "when"?)`},
-		{"regsiter", ` (did you mean "register"?)`},
-		{"tag", ` (did you mean "tags"?)`},
-		{"becomes", ` (did you mean "become"?)`},
+		{"wehn", `did you mean "when"?`},
+		{"regsiter", `did you mean "register"?`},
+		{"tag", `did you mean "tags"?`},
+		{"becomes", `did you mean "become"?`},
 		{"xyz", ""},
 		{"wx", ""},
 	} {
@@ -75,8 +75,8 @@ func TestDecodeParams(t *testing.T) {
 		t.Errorf("copy params = %+v, %v", p, err)
 	}
 	_, err = DecodeParams(testModules["copy"], map[string]any{"src": "a"})
-	var pe *params.Error
-	if !errors.As(err, &pe) || pe.Path != "dest" {
+	var pe *diag.Diagnostic
+	if !errors.As(err, &pe) || pe.Name != "dest" || pe.Kind != diag.Missing {
 		t.Errorf("missing dest: got %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strings"
 
@@ -61,24 +62,25 @@ func (l *loader) taskFilePath(a pair, s *scope, pc *playCtx) string {
 			case "file":
 				file = e.V
 			case "apply":
-				l.errs.add(l.pos(e.K), "%s: apply is not supported; put keywords on the include itself", a.Key)
+				l.errs.add(l.pos(e.K), diag.Unsupported, "%s: apply is not supported; put keywords on the include itself", a.Key)
 			default:
-				l.errs.add(l.pos(e.K), "%s: unknown parameter %q (expected file)", a.Key, e.Key)
+				d := l.errs.add(l.pos(e.K), diag.UnknownParameter, "%s: unknown parameter %q", a.Key, e.Key)
+				d.Name, d.Hint = e.Key, "expected file"
 			}
 		}
 		if file == nil {
-			l.errs.add(l.pos(v), "%s needs a file", a.Key)
+			l.errs.add(l.pos(v), diag.Missing, "%s needs a file", a.Key)
 			return ""
 		}
 		v = resolve(file)
 	}
 	name := l.str(v, shortAction(a.Key))
 	if strings.Contains(name, "{{") {
-		l.errs.add(l.pos(v), "%s file must be static, got %q", shortAction(a.Key), name)
+		l.errs.add(l.pos(v), diag.Invalid, "%s file must be static, got %q", shortAction(a.Key), name)
 		return ""
 	}
 	if name == "" {
-		l.errs.add(l.pos(v), "%s needs a file", shortAction(a.Key))
+		l.errs.add(l.pos(v), diag.Missing, "%s needs a file", shortAction(a.Key))
 		return ""
 	}
 	if filepath.IsAbs(name) {
@@ -94,7 +96,7 @@ func (l *loader) taskFilePath(a pair, s *scope, pc *playCtx) string {
 			return p
 		}
 	}
-	l.errs.add(l.pos(v), "%s: file %q not found (searched %s)", shortAction(a.Key), name, strings.Join(uniq(dirs), ", "))
+	l.errs.add(l.pos(v), diag.NotFound, "%s: file %q not found (searched %s)", shortAction(a.Key), name, strings.Join(uniq(dirs), ", "))
 	return ""
 }
 
@@ -103,7 +105,7 @@ func (l *loader) taskFile(path string, s *scope, pc *playCtx, from Pos) []*Task 
 	abs, _ := filepath.Abs(path)
 	for _, f := range pc.files {
 		if f == abs {
-			l.errs.add(from, "include cycle: %s includes itself", path)
+			l.errs.add(from, diag.Cycle, "include cycle: %s includes itself", path)
 			return nil
 		}
 	}

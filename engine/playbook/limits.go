@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"errors"
+	"github.com/hapb/hapb/engine/diag"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,7 +16,7 @@ import (
 func (l *loader) checkAliases(path string, doc *yaml.Node) bool {
 	var e *yamllimit.Error
 	if err := yamllimit.Check(doc); errors.As(err, &e) {
-		l.errs.add(Pos{File: path, Line: e.Line, Col: e.Col}, "%v", err)
+		l.errs.err(Pos{File: path, Line: e.Line, Col: e.Col}, diag.Limit, err)
 		return false
 	}
 	return true
@@ -26,7 +27,7 @@ func (l *loader) checkAliases(path string, doc *yaml.Node) bool {
 func (l *loader) checkEnvNames(n *yaml.Node) {
 	for _, p := range l.mapping(n, "environment") {
 		if !conn.ValidEnvName(p.Key) {
-			l.errs.add(l.pos(p.K), "%v", &conn.EnvNameError{Name: p.Key})
+			l.errs.err(l.pos(p.K), diag.Invalid, &conn.EnvNameError{Name: p.Key}).Name = p.Key
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 
@@ -53,7 +54,7 @@ func Load(path string, opts Options) (*Playbook, error) {
 		l.mods = registry{}
 	}
 	pb := &Playbook{Path: path, Plays: l.playbook(path, Pos{}, nil)}
-	if err := l.errs.err(); err != nil {
+	if err := l.errs.joined(); err != nil {
 		return nil, err
 	}
 	return pb, nil
@@ -85,7 +86,7 @@ func (l *loader) playbook(path string, from Pos, stack []string) []*Play {
 	abs, _ := filepath.Abs(path)
 	for _, s := range stack {
 		if s == abs {
-			l.errs.add(from, "import_playbook cycle: %s imports itself", path)
+			l.errs.add(from, diag.Cycle, "import_playbook cycle: %s imports itself", path)
 			return nil
 		}
 	}
@@ -95,11 +96,11 @@ func (l *loader) playbook(path string, from Pos, stack []string) []*Play {
 		return nil
 	}
 	if root.Kind != yaml.SequenceNode {
-		l.errs.add(l.pos(root), "a playbook must be a list of plays, got %s", kind(root))
+		l.errs.add(l.pos(root), diag.Type, "a playbook must be a list of plays, got %s", kind(root))
 		return nil
 	}
 	if len(root.Content) == 0 {
-		l.errs.add(Pos{File: path}, "playbook has no plays")
+		l.errs.add(Pos{File: path}, diag.Missing, "playbook has no plays")
 	}
 	var plays []*Play
 	for _, n := range root.Content {
@@ -137,8 +138,8 @@ func (l *loader) importPlaybook(n *yaml.Node, dir string, stack []string) []*Pla
 		case "when", "tags", "vars":
 			l.keyword(p, own, nil)
 		default:
-			l.errs.add(l.pos(p.K), "unknown import_playbook keyword %q%s", p.Key,
-				didYouMean(p.Key, []string{"import_playbook", "name", "when", "tags", "vars"}))
+			d := l.errs.add(l.pos(p.K), diag.UnknownKeyword, "unknown import_playbook keyword %q", p.Key)
+			d.Name, d.Hint = p.Key, didYouMean(p.Key, []string{"import_playbook", "name", "when", "tags", "vars"})
 		}
 	}
 	name := l.staticStr(file.V, "import_playbook")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
@@ -56,9 +57,8 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("%s: error is %T, want *multierror.Error", dir, err)
 		}
 		for _, e := range me.Errors {
-			var pe *Error
-			if !errors.As(e, &pe) {
-				t.Errorf("%s: %T in the list, want *Error", dir, e)
+			if _, ok := e.(*diag.Diagnostic); !ok {
+				t.Errorf("%s: %T in the list, want *diag.Diagnostic", dir, e)
 			}
 		}
 		fmt.Fprintf(&b, "%v\n", err)
@@ -260,5 +260,42 @@ func TestLoopTemplateItems(t *testing.T) {
 	}
 	if _, err := (&LoopTemplate{Kind: "with_dict"}).Items([]any{1}); err == nil {
 		t.Errorf("with_dict of a list: no error")
+	}
+}
+
+// TestErrorKinds checks that load errors say their kind, so callers ask it
+// rather than read the message, and that a parameter's keeps its name.
+func TestErrorKinds(t *testing.T) {
+	_, err := Load("testdata/errors/tasks/site.yml", Options{Modules: testModules})
+	var me *multierror.Error
+	if !errors.As(err, &me) {
+		t.Fatalf("got %v", err)
+	}
+	byLine := map[int]*diag.Diagnostic{}
+	for _, e := range me.Errors {
+		d := e.(*diag.Diagnostic)
+		if byLine[d.Line] == nil {
+			byLine[d.Line] = d
+		}
+	}
+	for _, tt := range []struct {
+		line int
+		kind diag.Kind
+		name string
+	}{
+		{6, diag.UnknownKeyword, "wehn"},
+		{8, diag.UnknownModule, "cpoy"},
+		{10, diag.UnknownParameter, "mdoe"},
+		{14, diag.Type, "mode"},
+		{20, diag.Invalid, "ports[1].proto"},
+		{22, diag.Missing, "dest"},
+		{33, diag.Syntax, ""},
+		{35, diag.Syntax, ""},
+		{38, diag.Duplicate, "debug"},
+	} {
+		d := byLine[tt.line]
+		if d == nil || d.Kind != tt.kind || d.Name != tt.name {
+			t.Errorf("line %d: got %+v, want kind %v named %q", tt.line, d, tt.kind, tt.name)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -48,7 +49,7 @@ func (l *loader) actionKeyword(p pair) (pair, bool) {
 			return pair{Key: name.Value, K: name, V: synth(yaml.MappingNode, "", content)}, true
 		}
 	}
-	l.errs.add(l.pos(v), "%s needs a module: `%s: shell echo hi` or `%s: {module: shell, cmd: echo hi}`", p.Key, p.Key, p.Key)
+	l.errs.add(l.pos(v), diag.Missing, "%s needs a module: `%s: shell echo hi` or `%s: {module: shell, cmd: echo hi}`", p.Key, p.Key, p.Key)
 	return pair{}, false
 }
 
@@ -57,10 +58,15 @@ func (l *loader) knownAction(name string, n *yaml.Node) bool {
 	if _, ok := l.mods.Lookup(k); ok || k == "meta" || contains(includeActions, k) {
 		return true
 	}
-	msg := "unknown module %q"
-	if mod := nearest(name, l.mods.Names()); mod != "" {
-		msg += " (did you mean " + mod + "?)"
-	}
-	l.errs.add(l.pos(n), msg, name)
+	l.unknownModule(l.pos(n), name)
 	return false
+}
+
+// unknownModule reports a name that is no module's.
+func (l *loader) unknownModule(pos Pos, name string) {
+	d := l.errs.add(pos, diag.UnknownModule, "unknown module %q", name)
+	d.Name = name
+	if mod := nearest(name, l.mods.Names()); mod != "" {
+		d.Hint = "did you mean " + mod + "?"
+	}
 }

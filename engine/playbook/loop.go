@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"sort"
 	"strconv"
 
@@ -26,7 +27,7 @@ func (l *loader) loop(kw map[string]pair) any {
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].K.Line < found[j].K.Line })
 	for _, p := range found[1:] {
-		l.errs.add(l.pos(p.K), "%s and %s cannot be used together", found[0].Key, p.Key)
+		l.errs.add(l.pos(p.K), diag.Invalid, "%s and %s cannot be used together", found[0].Key, p.Key)
 	}
 	p := found[0]
 	n := resolve(p.V)
@@ -39,7 +40,7 @@ func (l *loader) loop(kw map[string]pair) any {
 	switch p.Key {
 	case "with_dict":
 		if n.Kind != yaml.MappingNode {
-			l.errs.add(l.pos(n), "with_dict needs a mapping or a template, got %s", kind(n))
+			l.errs.add(l.pos(n), diag.Type, "with_dict needs a mapping or a template, got %s", kind(n))
 			return nil
 		}
 		var items []any
@@ -49,7 +50,7 @@ func (l *loader) loop(kw map[string]pair) any {
 		return items
 	}
 	if n.Kind != yaml.SequenceNode {
-		l.errs.add(l.pos(n), "%s needs a list or a template, got %s", p.Key, kind(n))
+		l.errs.add(l.pos(n), diag.Type, "%s needs a list or a template, got %s", p.Key, kind(n))
 		return nil
 	}
 	items := l.compiled(n).([]any)
@@ -124,7 +125,7 @@ func (l *loader) loopControl(kw map[string]pair) LoopControl {
 		return lc
 	}
 	if !hasLoop(kw) {
-		l.errs.add(l.pos(p.K), "loop_control without a loop")
+		l.errs.add(l.pos(p.K), diag.Invalid, "loop_control without a loop")
 	}
 	for _, e := range l.mapping(p.V, "loop_control") {
 		switch e.Key {
@@ -149,13 +150,13 @@ func (l *loader) loopControl(kw map[string]pair) LoopControl {
 		case "extended":
 			lc.Extended = l.boolean(e.V, e.Key)
 		default:
-			l.errs.add(l.pos(e.K), "unknown loop_control keyword %q%s", e.Key,
-				didYouMean(e.Key, []string{"loop_var", "index_var", "label", "pause", "extended"}))
+			d := l.errs.add(l.pos(e.K), diag.UnknownKeyword, "unknown loop_control keyword %q", e.Key)
+			d.Name, d.Hint = e.Key, didYouMean(e.Key, []string{"loop_var", "index_var", "label", "pause", "extended"})
 		}
 	}
 	for _, v := range []string{lc.LoopVar, lc.IndexVar} {
 		if v != "" && !identifier.MatchString(v) {
-			l.errs.add(l.pos(p.V), "loop_control: %q is not a variable name", v)
+			l.errs.add(l.pos(p.V), diag.Invalid, "loop_control: %q is not a variable name", v)
 		}
 	}
 	return lc

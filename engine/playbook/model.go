@@ -27,15 +27,6 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-// Error is one load error at a place. Load returns all of them, joined with
-// go-multierror.
-type Error struct {
-	Pos Pos
-	Msg string
-}
-
-func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
-
 // Playbook is a loaded playbook with its imports expanded.
 type Playbook struct {
 	Path  string

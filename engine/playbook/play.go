@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -45,22 +46,23 @@ func (l *loader) play(n *yaml.Node, dir string) *Play {
 		case "strategy":
 			p.Strategy = l.str(e.V, e.Key)
 			if p.Strategy != "linear" && p.Strategy != "free" {
-				l.errs.add(l.pos(e.V), "strategy must be linear or free, got %q", p.Strategy)
+				l.errs.add(l.pos(e.V), diag.Invalid, "strategy must be linear or free, got %q", p.Strategy)
 			}
 		case "force_handlers":
 			p.ForceHandlers = l.boolean(e.V, e.Key)
 		case "roles", "pre_tasks", "tasks", "post_tasks", "handlers":
 			entries[e.Key] = e
 		case "when", "notify", "delegate_to", "delegate_facts":
-			l.errs.add(l.pos(e.K), "%s is not allowed on a play", e.Key)
+			l.errs.add(l.pos(e.K), diag.Invalid, "%s is not allowed on a play", e.Key)
 		default:
 			if !l.keyword(e, s, pc) {
-				l.errs.add(l.pos(e.K), "unknown play keyword %q%s", e.Key, didYouMean(e.Key, playKeywords))
+				d := l.errs.add(l.pos(e.K), diag.UnknownKeyword, "unknown play keyword %q", e.Key)
+				d.Name, d.Hint = e.Key, didYouMean(e.Key, playKeywords)
 			}
 		}
 	}
 	if p.Hosts == "" && resolve(n).Kind == yaml.MappingNode {
-		l.errs.add(p.Pos, "play has no hosts")
+		l.errs.add(p.Pos, diag.Missing, "play has no hosts")
 	}
 	p.AnyErrorsFatal = deref(s.anyErrorsFatal)
 	list := func(key string, hs *scope) []*Task {
@@ -94,9 +96,9 @@ func (l *loader) checkFree(p *Play) {
 		walk(list, func(t *Task) {
 			switch {
 			case t.RunOnce:
-				l.errs.add(t.Pos, "run_once is not supported in a play with strategy: free (Ansible runs it on every host); move the task to a linear play")
+				l.errs.add(t.Pos, diag.Unsupported, "run_once is not supported in a play with strategy: free (Ansible runs it on every host); move the task to a linear play")
 			case t.Throttle > 0 || t.ThrottleTemplate != nil:
-				l.errs.add(t.Pos, "throttle is not supported in a play with strategy: free; use serial, or a linear play")
+				l.errs.add(t.Pos, diag.Unsupported, "throttle is not supported in a play with strategy: free; use serial, or a linear play")
 			}
 		})
 	}
@@ -123,7 +125,7 @@ func (l *loader) varsFiles(n *yaml.Node, dir string) map[string]any {
 	for _, c := range items {
 		name := l.str(c, "vars_files")
 		if isTemplate(name) {
-			l.errs.add(l.pos(c), "vars_files must be static: %q", name)
+			l.errs.add(l.pos(c), diag.Invalid, "vars_files must be static: %q", name)
 			continue
 		}
 		if name == "" {
@@ -160,7 +162,7 @@ func (l *loader) serial(n *yaml.Node) []any {
 				continue
 			}
 		}
-		l.errs.add(l.pos(c), "serial must be a number of hosts or a percentage like \"30%%\", got %s", kind(c))
+		l.errs.add(l.pos(c), diag.Invalid, "serial must be a number of hosts or a percentage like \"30%%\", got %s", kind(c))
 	}
 	return out
 }
@@ -173,6 +175,6 @@ func (l *loader) percent(n *yaml.Node) float64 {
 			return f
 		}
 	}
-	l.errs.add(l.pos(n), "max_fail_percentage must be a number from 0 to 100, got %s", kind(n))
+	l.errs.add(l.pos(n), diag.Invalid, "max_fail_percentage must be a number from 0 to 100, got %s", kind(n))
 	return 0
 }

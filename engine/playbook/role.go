@@ -3,6 +3,7 @@ package playbook
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strings"
 
@@ -32,7 +33,7 @@ type roleRef struct {
 func (l *loader) playRoles(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		l.errs.add(l.pos(n), "roles must be a list, got %s", kind(n))
+		l.errs.add(l.pos(n), diag.Type, "roles must be a list, got %s", kind(n))
 		return nil
 	}
 	var out []*Task
@@ -66,7 +67,7 @@ func (l *loader) roleEntry(n *yaml.Node, pc *playCtx) *roleRef {
 		}
 	}
 	if ref.name == "" {
-		l.errs.add(ref.pos, "role entry has no role name")
+		l.errs.add(ref.pos, diag.Missing, "role entry has no role name")
 		return nil
 	}
 	return ref
@@ -87,18 +88,19 @@ func (l *loader) importRole(a pair, s *scope, pc *playCtx, include bool) []*Task
 			// hapb loads every role of a play at parse time: its vars and
 			// defaults are the play's, as import_role's are in Ansible.
 			if !l.boolean(e.V, e.Key) {
-				l.errs.add(l.pos(e.V), "%s: public: false is not supported: hapb makes a role's vars and defaults visible to the whole play, as import_role does (public: true); remove the keyword", a.Key)
+				l.errs.add(l.pos(e.V), diag.Unsupported, "%s: public: false is not supported: hapb makes a role's vars and defaults visible to the whole play, as import_role does (public: true); remove the keyword", a.Key)
 			}
 		case "allow_duplicates":
 			b := l.boolean(e.V, e.Key)
 			ref.allowDuplicates = &b
 		default:
-			l.errs.add(l.pos(e.K), "%s: unknown parameter %q%s", a.Key, e.Key, didYouMean(e.Key,
-				[]string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "vars", "public", "allow_duplicates"}))
+			d := l.errs.add(l.pos(e.K), diag.UnknownParameter, "%s: unknown parameter %q", a.Key, e.Key)
+			d.Name, d.Hint = e.Key, didYouMean(e.Key,
+				[]string{"name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "vars", "public", "allow_duplicates"})
 		}
 	}
 	if ref.name == "" {
-		l.errs.add(l.pos(a.K), "%s needs a role name", a.Key)
+		l.errs.add(l.pos(a.K), diag.Missing, "%s needs a role name", a.Key)
 		return nil
 	}
 	return l.expandRole(ref, s, pc, false)
@@ -114,7 +116,7 @@ func (l *loader) expandRole(ref *roleRef, s *scope, pc *playCtx, once bool) []*T
 	}
 	for _, d := range pc.roles {
 		if d == dir {
-			l.errs.add(ref.pos, "role dependency cycle: %s depends on itself", ref.name)
+			l.errs.add(ref.pos, diag.Cycle, "role dependency cycle: %s depends on itself", ref.name)
 			return nil
 		}
 	}
@@ -172,7 +174,7 @@ func (l *loader) findRole(ref *roleRef, s *scope, pc *playCtx) string {
 		if isDir(p) {
 			return p
 		}
-		l.errs.add(ref.pos, "role %q not found", ref.name)
+		l.errs.add(ref.pos, diag.NotFound, "role %q not found", ref.name).Name = ref.name
 		return ""
 	}
 	var dirs []string
@@ -187,7 +189,7 @@ func (l *loader) findRole(ref *roleRef, s *scope, pc *playCtx) string {
 			return p
 		}
 	}
-	l.errs.add(ref.pos, "role %q not found (searched %s)", ref.name, strings.Join(dirs, ", "))
+	l.errs.add(ref.pos, diag.NotFound, "role %q not found (searched %s)", ref.name, strings.Join(dirs, ", ")).Name = ref.name
 	return ""
 }
 
@@ -204,7 +206,7 @@ func (l *loader) roleFile(dir, kind, name string, from Pos) string {
 		}
 	}
 	if name != "" {
-		l.errs.add(from, "role %s: %s file %q not found", filepath.Base(dir), kind, name)
+		l.errs.add(from, diag.NotFound, "role %s: %s file %q not found", filepath.Base(dir), kind, name)
 	}
 	return ""
 }
@@ -244,7 +246,7 @@ func (l *loader) roleMeta(dir string) roleMeta {
 			if v.Kind == yaml.SequenceNode {
 				m.deps = v.Content
 			} else if v.Tag != "!!null" {
-				l.errs.add(l.pos(v), "dependencies must be a list, got %s", kind(v))
+				l.errs.add(l.pos(v), diag.Type, "dependencies must be a list, got %s", kind(v))
 			}
 		case "allow_duplicates":
 			m.allowDuplicates = l.boolean(e.V, e.Key)

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -61,7 +62,8 @@ func (l *loader) keyword(p pair, s *scope, pc *playCtx) bool {
 		u := l.str(p.V, p.Key)
 		if isTemplate(u) { // rendered per host; checked now like every template
 			if _, err := tmpl.Parse(l.pos(p.V).File, u); err != nil {
-				l.errs.add(l.pos(p.V), "become_user: %v", err)
+				d := l.errs.err(l.pos(p.V), diag.Syntax, err)
+				d.Msg = "become_user: " + d.Msg
 			}
 		}
 		s.becomeUser = &u

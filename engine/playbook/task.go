@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"regexp"
 	"sort"
@@ -44,7 +45,7 @@ func (l *loader) tasks(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		l.errs.add(l.pos(n), "expected a list of tasks, got %s", kind(n))
+		l.errs.add(l.pos(n), diag.Type, "expected a list of tasks, got %s", kind(n))
 		return nil
 	}
 	var out []*Task
@@ -58,7 +59,7 @@ func (l *loader) tasks(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 func (l *loader) task(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
-		l.errs.add(l.pos(n), "a task must be a mapping, got %s", kind(n))
+		l.errs.add(l.pos(n), diag.Type, "a task must be a mapping, got %s", kind(n))
 		return nil
 	}
 	t := &Task{Pos: l.pos(n)}
@@ -100,16 +101,16 @@ func (l *loader) task(n *yaml.Node, s *scope, pc *playCtx) []*Task {
 	}
 	if len(actions) == 0 {
 		if len(unknown) == 0 && !reported {
-			l.errs.add(t.Pos, "task has no module")
+			l.errs.add(t.Pos, diag.Missing, "task has no module")
 		}
 		return nil
 	}
 	if len(actions) > 1 {
-		l.errs.add(l.pos(actions[1].K), "task has more than one module: %q and %q", actions[0].Key, actions[1].Key)
+		l.errs.add(l.pos(actions[1].K), diag.Invalid, "task has more than one module: %q and %q", actions[0].Key, actions[1].Key)
 	}
 	a := actions[0]
 	if _, ok := kw["listen"]; ok && !s.handlers {
-		l.errs.add(l.pos(kw["listen"].K), "listen is only for handlers")
+		l.errs.add(l.pos(kw["listen"].K), diag.Invalid, "listen is only for handlers")
 	}
 	switch k := shortAction(a.Key); k {
 	case "import_tasks", "import_role":
@@ -138,21 +139,18 @@ func (l *loader) unknownKeys(unknown []pair, hasAction bool) {
 	for _, p := range unknown {
 		if lookup, ok := strings.CutPrefix(p.Key, "with_"); ok && !contains(loopKeys, p.Key) {
 			// Ansible's other with_<lookup> loops: say what hapb takes.
-			l.errs.add(l.pos(p.K), "%s is not supported: write loop: with the list, built by a template where needed (%s)",
+			l.errs.add(l.pos(p.K), diag.Unsupported, "%s is not supported: write loop: with the list, built by a template where needed (%s)",
 				p.Key, withHint(lookup))
 			continue
 		}
 		kwd := nearest(p.Key, taskKeywords())
 		mod := nearest(p.Key, l.mods.Names())
 		if !hasAction && (kwd == "" || mod != "" && editDistance(p.Key, mod) < editDistance(p.Key, kwd)) {
-			msg := "unknown module %q"
-			if mod != "" {
-				msg += " (did you mean " + mod + "?)"
-			}
-			l.errs.add(l.pos(p.K), msg, p.Key)
+			l.unknownModule(l.pos(p.K), p.Key)
 			continue
 		}
-		l.errs.add(l.pos(p.K), "unknown keyword %q%s", p.Key, didYouMean(p.Key, taskKeywords()))
+		d := l.errs.add(l.pos(p.K), diag.UnknownKeyword, "unknown keyword %q", p.Key)
+		d.Name, d.Hint = p.Key, didYouMean(p.Key, taskKeywords())
 	}
 }
 
@@ -166,7 +164,7 @@ func (l *loader) noTaskOnly(kw map[string]pair, action string, allowed ...string
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !contains(allowed, k) {
-			l.errs.add(l.pos(kw[k].K), "%s is not allowed with %s", k, action)
+			l.errs.add(l.pos(kw[k].K), diag.Invalid, "%s is not allowed with %s", k, action)
 		}
 	}
 }
@@ -174,11 +172,11 @@ func (l *loader) noTaskOnly(kw map[string]pair, action string, allowed ...string
 // block reads a block with its rescue and always sections.
 func (l *loader) block(t *Task, kw map[string]pair, actions []pair, sc *scope, pc *playCtx) []*Task {
 	for _, a := range actions {
-		l.errs.add(l.pos(a.K), "a block cannot also run %q; put it in a task inside the block", a.Key)
+		l.errs.add(l.pos(a.K), diag.Invalid, "a block cannot also run %q; put it in a task inside the block", a.Key)
 	}
 	for k, p := range kw {
 		if !contains(blockKeys, k) && k != "name" {
-			l.errs.add(l.pos(p.K), "%s is not allowed on a block", k)
+			l.errs.add(l.pos(p.K), diag.Invalid, "%s is not allowed on a block", k)
 		}
 	}
 	sc.apply(t)
@@ -201,7 +199,7 @@ func (l *loader) loopAndResult(t *Task, kw map[string]pair) {
 	if p, ok := kw["register"]; ok {
 		t.Register = l.staticStr(p.V, "register")
 		if !identifier.MatchString(t.Register) {
-			l.errs.add(l.pos(p.V), "register must be a variable name, got %q", t.Register)
+			l.errs.add(l.pos(p.V), diag.Invalid, "register must be a variable name, got %q", t.Register)
 		}
 	}
 	t.Loop = l.loop(kw)

@@ -1,8 +1,8 @@
 package playbook
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,12 +26,12 @@ func (l *loader) parseFile(path string, from Pos) *yaml.Node {
 		if from.File == "" {
 			from = Pos{File: path}
 		}
-		l.errs.add(from, "%v", err)
+		l.errs.err(from, diag.NotFound, err)
 		return nil
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.errs.add(yamlErrorPos(path, err), "%s", yamlErrorMsg(err))
+		l.errs = append(l.errs, diag.YAML(path, err))
 		return nil
 	}
 	if !l.checkAliases(path, &doc) {
@@ -61,38 +61,6 @@ func (l *loader) index(n *yaml.Node, file string) {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-func yamlErrorPos(path string, err error) Pos {
-	p := Pos{File: path}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Col = 1 // yaml.v3 reports lines only
-		// yaml.v3 reports a parser error's line 0-based (a scanner
-		// error's 1-based): it is where the construct that is not
-		// closed starts, or the problem if that is on line 1.
-		if parserErrors[strings.TrimPrefix(err.Error(), m[0])] {
-			p.Line++
-		}
-	}
-	return p
-}
-
-var parserErrors = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found undefined tag handle":             true,
-}
-
-func yamlErrorMsg(err error) string {
-	s := yamlLine.ReplaceAllString(err.Error(), "")
-	return "YAML: " + strings.TrimPrefix(s, "yaml: ")
-}
-
 func (l *loader) pos(n *yaml.Node) Pos {
 	return Pos{File: l.nodeFile[n], Line: n.Line, Col: n.Column}
 }
@@ -119,7 +87,7 @@ func (l *loader) mapping(n *yaml.Node, what string) []pair {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		l.errs.add(l.pos(n), "%s must be a mapping, got %s", what, kind(n))
+		l.errs.add(l.pos(n), diag.Type, "%s must be a mapping, got %s", what, kind(n))
 		return nil
 	}
 	var out, merged []pair
@@ -131,7 +99,7 @@ func (l *loader) mapping(n *yaml.Node, what string) []pair {
 			continue
 		}
 		if j, dup := idx[k.Value]; dup {
-			l.errs.add(l.pos(k), "duplicate key %q (first at line %d)", k.Value, out[j].K.Line)
+			l.errs.add(l.pos(k), diag.Duplicate, "duplicate key %q (first at line %d)", k.Value, out[j].K.Line).Name = k.Value
 			continue
 		}
 		idx[k.Value] = len(out)
@@ -204,7 +172,7 @@ func (l *loader) compiled(n *yaml.Node) any {
 		if s, ok := v.(string); ok && isTemplate(s) {
 			t, err := tmpl.Compile(l.pos(n).File, s)
 			if err != nil {
-				l.errs.add(l.pos(n), "%v", err)
+				l.errs.err(l.pos(n), diag.Syntax, err)
 				return s
 			}
 			return t
@@ -251,7 +219,7 @@ func (l *loader) scalar(n *yaml.Node) any {
 	}
 	v, err := yaml11.Scalar(n)
 	if err != nil {
-		l.errs.add(l.pos(n), "%v", err)
+		l.errs.err(l.pos(n), diag.Invalid, err)
 		return n.Value
 	}
 	return v
@@ -273,7 +241,7 @@ func (l *loader) compiledMap(n *yaml.Node, what string) map[string]any {
 func (l *loader) str(n *yaml.Node, what string) string {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode {
-		l.errs.add(l.pos(n), "%s must be a string, got %s", what, kind(n))
+		l.errs.add(l.pos(n), diag.Type, "%s must be a string, got %s", what, kind(n))
 		return ""
 	}
 	if n.Tag == "!!null" {
@@ -286,7 +254,7 @@ func (l *loader) str(n *yaml.Node, what string) string {
 func (l *loader) staticStr(n *yaml.Node, what string) string {
 	s := l.str(n, what)
 	if isTemplate(s) {
-		l.errs.add(l.pos(n), "%s must be static, not a template", what)
+		l.errs.add(l.pos(n), diag.Invalid, "%s must be static, not a template", what)
 	}
 	return s
 }
@@ -301,7 +269,7 @@ func (l *loader) boolean(n *yaml.Node, what string) bool {
 			return false
 		}
 	}
-	l.errs.add(l.pos(n), "%s must be a boolean, got %s", what, kind(n))
+	l.errs.add(l.pos(n), diag.Type, "%s must be a boolean, got %s", what, kind(n))
 	return false
 }
 
@@ -312,7 +280,7 @@ func (l *loader) integer(n *yaml.Node, what string) int {
 			return i
 		}
 	}
-	l.errs.add(l.pos(n), "%s must be an integer, got %s", what, kind(n))
+	l.errs.add(l.pos(n), diag.Type, "%s must be an integer, got %s", what, kind(n))
 	return 0
 }
 
@@ -328,7 +296,7 @@ func (l *loader) seconds(n *yaml.Node, what string) time.Duration {
 			return d
 		}
 	}
-	l.errs.add(l.pos(n), "%s must be a number of seconds, got %s", what, kind(n))
+	l.errs.add(l.pos(n), diag.Type, "%s must be a number of seconds, got %s", what, kind(n))
 	return 0
 }
 

@@ -1,7 +1,6 @@
 package tmpl
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"sync"
@@ -9,16 +8,20 @@ import (
 	"github.com/expr-lang/expr/checker"
 	"github.com/expr-lang/expr/compiler"
 	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // Expr is a compiled condition (when, changed_when, failed_when, until,
 // assert's that): an expr-lang expression over the variables as bare names.
 //
 // Variables are checked when the expression runs: a name that is not
-// defined, or a key missing from a map (result.rc), is an *UndefinedError.
+// defined, or a key missing from a map (result.rc), is a diagnostic of
+// kind diag.Undefined.
 // defined(x), defined("x.y"), x ?? default and x?.y allow a missing value.
 type Expr struct {
 	src  string
@@ -30,36 +33,51 @@ type Expr struct {
 // write instead.
 var ansibleTests = regexp.MustCompile(`\bis\s+(not\s+)?(defined|undefined|none|version|match|search|succeeded|failed|changed|skipped)\b`)
 
-// CompileExpr compiles src once, at load time.
+// CompileExpr compiles src once, at load time. An error is a
+// *diag.Diagnostic: syntax, or invalid for what expr's checker refuses.
 func CompileExpr(src string) (*Expr, error) {
 	if m := ansibleTests.FindString(src); m != "" {
-		return nil, fmt.Errorf("expression %q: Jinja tests like %q are not expressions; write defined(x), !defined(x), x == nil, version(a, \">=\", b) or x matches \"re\"", src, m)
+		return nil, &diag.Diagnostic{Kind: diag.Unsupported, Msg: fmt.Sprintf("expression %q: Jinja tests like %q are not expressions; write defined(x), !defined(x), x == nil, version(a, \">=\", b) or x matches \"re\"", src, m)}
 	}
 	compat, err := ansibleCompat(src)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Syntax, err)
 	}
 	config := exprConfig()
 	tree, err := parser.ParseWithConfig(compat, config)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Syntax, err)
 	}
 	vars, err := rewriteExpr(&tree.Node)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Syntax, err)
 	}
 
 	if _, err := new(checker.Checker).PatchAndCheck(tree, config); err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Invalid, err)
 	}
 	if err := optimizer.Optimize(&tree.Node, config); err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Invalid, err)
 	}
 	prog, err := compiler.Compile(tree, config)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		return nil, exprError(src, diag.Invalid, err)
 	}
 	return &Expr{src: src, prog: prog, vars: vars}, nil
+}
+
+// exprError is an error compiling src as a diagnostic of one line: expr's
+// *file.Error has its message and place as fields, and the source line with
+// a caret under it (its Snippet) is left out.
+func exprError(src string, k diag.Kind, err error) *diag.Diagnostic {
+	msg := err.Error()
+	if fe, ok := err.(*file.Error); ok {
+		msg = fe.Message
+		if fe.Snippet != "" {
+			msg = fmt.Sprintf("%s (%d:%d)", fe.Message, fe.Line, fe.Column+1)
+		}
+	}
+	return &diag.Diagnostic{Kind: k, Msg: fmt.Sprintf("expression %q: %s", src, msg)}
 }
 
 // MustCompileExpr is CompileExpr for expressions known to be valid.
@@ -99,15 +117,14 @@ var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 func (e *Expr) Eval(vars map[string]any) (any, error) {
 	for _, name := range e.vars {
 		if _, ok := vars[name]; !ok {
-			return nil, fmt.Errorf("expression %q: %w", e.src, &UndefinedError{Name: name})
+			return nil, fmt.Errorf("expression %q: %w", e.src, undefinedVar(name))
 		}
 	}
 	m := vms.Get().(*vm.VM)
 	out, err := m.Run(e.prog, vars)
 	vms.Put(m)
 	if err != nil {
-		var u *UndefinedError
-		if errors.As(err, &u) {
+		if u, ok := diag.As(err, diag.Undefined); ok {
 			return nil, fmt.Errorf("expression %q: %w", e.src, u)
 		}
 		return nil, fmt.Errorf("expression %q: %v", e.src, err)

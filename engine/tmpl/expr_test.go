@@ -1,10 +1,11 @@
 package tmpl
 
 import (
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 func exprVars() map[string]any {
@@ -107,9 +108,9 @@ func TestExprUndefined(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := e.Eval(exprVars())
-			var u *UndefinedError
-			if !errors.As(err, &u) {
-				t.Fatalf("got %#v, %v; want an UndefinedError", got, err)
+			u, ok := diag.As(err, diag.Undefined)
+			if !ok {
+				t.Fatalf("got %#v, %v; want an undefined variable", got, err)
 			}
 			if u.Name != tt.name {
 				t.Errorf("undefined %q, want %q", u.Name, tt.name)

@@ -17,14 +17,14 @@ var exprFuncs = []*builtin.Function{
 			return nil, fmt.Errorf("%s: %v", a[2], err)
 		}
 		if !ok {
-			return nil, &UndefinedError{Name: a[2].(string)}
+			return nil, undefinedVar(a[2].(string))
 		}
 		return v, nil
 	}),
 	fn("__var", func(a ...any) (any, error) {
 		v, ok, _ := get(a[0], a[1])
 		if !ok {
-			return nil, &UndefinedError{Name: a[1].(string)}
+			return nil, undefinedVar(a[1].(string))
 		}
 		return v, nil
 	}),

@@ -16,7 +16,7 @@ import (
 //     ternary's branches, in a predicate) becomes __var($env, "x"), checked
 //     only if reached, so that defined(x) && x works;
 //   - turns each member access a.b into __get(a, "b", "a.b"), which fails
-//     with an UndefinedError naming a.b, or, left of ??, into __lookup(a,
+//     with an undefined variable naming a.b, or, left of ??, into __lookup(a,
 //     "b"), which yields nil;
 //   - turns defined(a.b[c]) and defined("a.b") into __defined($env, "a",
 //     "b", c), which reports whether each step exists.

@@ -2,18 +2,19 @@ package tmpl
 
 import (
 	"fmt"
+
+	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
-// UndefinedError is a template or expression that used a variable that is
-// not defined.
-type UndefinedError struct {
-	Name string
+// undefinedVar is the error of a template or expression that used a
+// variable that is not defined: a diagnostic of kind diag.Undefined whose
+// Name is the variable (a.b[0] for a missing key or item).
+func undefinedVar(name string) error {
+	return &diag.Diagnostic{Kind: diag.Undefined, Name: name, Msg: fmt.Sprintf("undefined variable %q", name)}
 }
-
-func (e *UndefinedError) Error() string { return fmt.Sprintf("undefined variable %q", e.Name) }
 
 // undefined is what the lenient lookups behind default and defined return
 // for a missing value; it never reaches the user.
@@ -72,7 +73,7 @@ func get(v, key any) (any, bool, error) {
 }
 
 // getPath looks keys up one after the other; a missing step is an
-// UndefinedError naming the path so far (base.k1.k2). The name is only
+// undefined variable naming the path so far (base.k1.k2). The name is only
 // built on failure: this is the hot path of {{ .a.b }}.
 func getPath(base string, v any, keys ...any) (any, error) {
 	for i, k := range keys {
@@ -81,7 +82,7 @@ func getPath(base string, v any, keys ...any) (any, error) {
 			return nil, fmt.Errorf("%s: %v", pathName(base, keys[:i+1]), err)
 		}
 		if !ok {
-			return nil, &UndefinedError{Name: pathName(base, keys[:i+1])}
+			return nil, undefinedVar(pathName(base, keys[:i+1]))
 		}
 		v = e
 	}

@@ -227,7 +227,7 @@ func pathFunc(idents []string) nativeFunc {
 		return func(vars map[string]any) (any, error) {
 			v, ok := vars[name]
 			if !ok {
-				return nil, &UndefinedError{Name: name}
+				return nil, undefinedVar(name)
 			}
 			return v, nil
 		}

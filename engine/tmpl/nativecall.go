@@ -1,9 +1,10 @@
 package tmpl
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // compileCall compiles a call of a library function for the direct
@@ -60,8 +61,7 @@ func compileCall(name string, fn any, ops []nativeFunc) nativeFunc {
 		out := fv.Call(in)
 		if len(out) == 2 && !out[1].IsNil() {
 			err := out[1].Interface().(error)
-			var u *UndefinedError
-			if errors.As(err, &u) {
+			if u, ok := diag.As(err, diag.Undefined); ok {
 				return nil, u
 			}
 			return nil, fmt.Errorf("%s: %v", name, err)

@@ -2,7 +2,8 @@
 // variables) and evaluates its conditions (expr-lang expressions over the same
 // variables as bare names).
 //
-// Undefined variables are errors (*UndefinedError) in both. The idioms that
+// Undefined variables are errors in both: a *diag.Diagnostic of kind
+// diag.Undefined naming the variable. The idioms that
 // allow a variable to be missing are, in templates,
 //
 //	{{ default "x" .maybe }}  {{ .maybe | default "x" }}  {{ if defined .maybe }}

@@ -1,11 +1,12 @@
 package tmpl
 
 import (
-	"errors"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 func testVars() map[string]any {
@@ -142,9 +143,9 @@ func TestRenderUndefined(t *testing.T) {
 			}
 			for _, tm := range []*Template{tm, slow} {
 				got, err := tm.Render(testVars())
-				var u *UndefinedError
-				if !errors.As(err, &u) {
-					t.Fatalf("got %#v, %v; want an UndefinedError", got, err)
+				u, ok := diag.As(err, diag.Undefined)
+				if !ok {
+					t.Fatalf("got %#v, %v; want an undefined variable", got, err)
 				}
 				if u.Name != tt.name {
 					t.Errorf("undefined %q, want %q (direct: %v)", u.Name, tt.name, tm != slow)

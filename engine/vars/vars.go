@@ -16,11 +16,11 @@
 package vars
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 
@@ -241,8 +241,7 @@ func (h *Host) OverridableByTask(key string) bool { return h.level[key] < Includ
 // Undefined turns an undefined-variable error about a broken variable into
 // one that says why it is undefined.
 func (h *Host) Undefined(err error) error {
-	var u *tmpl.UndefinedError
-	if errors.As(err, &u) {
+	if u, ok := diag.As(err, diag.Undefined); ok {
 		if why := h.broken[u.Name]; why != nil {
 			return fmt.Errorf("variable %q could not be rendered: %w", u.Name, why)
 		}
