@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,7 @@ func TestLoadErrors(t *testing.T) {
 		{"cycle", map[string]string{"hosts": "[a:children]\nb\n[b:children]\na\n"},
 			[]string{"hosts:4: adding group \"a\" as child to \"b\" creates a recursive dependency loop"}},
 		{"yaml syntax", map[string]string{"hosts.yml": "all:\n  hosts:\n    h1: [\n"},
-			[]string{"hosts.yml:3: YAML: did not find expected node content"}},
+			[]string{"hosts.yml:4: YAML: did not find expected node content"}},
 		{"yaml hosts list", map[string]string{"hosts.yml": "all:\n  hosts:\n    - h1\n    - h2\n"},
 			[]string{"hosts.yml:3:5: invalid \"hosts\" entry for \"all\" group, requires a dictionary, found a list instead"}},
 		{"yaml numeric host", map[string]string{"hosts.yml": "web:\n  hosts:\n    123:\n    h1: [1]\n"},
@@ -52,9 +53,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad group_vars", map[string]string{"hosts": "[web]\nh1\n", "group_vars/web.yml": "- not\n- a mapping\n"},
 			[]string{"group_vars/web.yml:1:1: vars file must hold a mapping, got a list"}},
 		{"bad host_vars yaml", map[string]string{"hosts": "h1\n", "host_vars/h1": "a: [\n"},
-			[]string{"host_vars/h1:1: YAML:"}},
+			[]string{"host_vars/h1:2: YAML:"}},
 		{"two files two errors", map[string]string{"hosts1": "[a:vars]\nx\n", "hosts2.yml": "a: [\n"},
-			[]string{"hosts1:2: expected key=value, got: x", "hosts1:1: section [a:vars] not valid for undefined group: a", "hosts2.yml:1: YAML:"}},
+			[]string{"hosts1:2: expected key=value, got: x", "hosts1:1: section [a:vars] not valid for undefined group: a", "hosts2.yml:2: YAML:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,9 +87,8 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("got %d errors, want %d:\n%v", len(flat), len(tt.want), err)
 			}
 			for i, e := range flat {
-				var ie *Error
-				if !errors.As(e, &ie) {
-					t.Errorf("error %d is %T, not *inventory.Error: %v", i, e, e)
+				if _, ok := e.(*diag.Diagnostic); !ok {
+					t.Errorf("error %d is %T, not a *diag.Diagnostic: %v", i, e, e)
 				}
 				msg := strings.TrimPrefix(e.Error(), dir+"/")
 				if !strings.Contains(msg, tt.want[i]) {
@@ -134,5 +134,30 @@ func TestLoadMissingSource(t *testing.T) {
 	_, err := Load([]string{"testdata/does-not-exist"})
 	if err == nil || !strings.Contains(err.Error(), "does-not-exist: inventory source: no such file or directory") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestLoadErrorKinds checks that an inventory error says its kind.
+func TestLoadErrorKinds(t *testing.T) {
+	for _, tt := range []struct {
+		name, content string
+		kind          diag.Kind
+	}{
+		{"hosts.yml", "all:\n  hosts:\n    h1: [\n", diag.Syntax},
+		{"hosts", "[a:children]\nb\n[b:children]\na\n", diag.Cycle},
+		{"hosts", "[a]\nh1\n[a:children]\nmissing\n", diag.NotFound},
+		{"hosts", "[web:foo]\nh1\n", diag.UnknownKeyword},
+		{"hosts.yml", "all:\n  hosts:\n    - h1\n", diag.Type},
+		{"hosts.yml", "plugin: aws_ec2\n", diag.Unsupported},
+	} {
+		p := filepath.Join(t.TempDir(), tt.name)
+		if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load([]string{p})
+		var d *diag.Diagnostic
+		if !errors.As(err, &d) || d.Kind != tt.kind {
+			t.Errorf("%q: got %v (%+v), want kind %v", tt.content, err, d, tt.kind)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"net"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ func (inv *Inventory) AddPlaybookVars(playbookDir string) error {
 	if playbookDir != "" {
 		abs, err := filepath.Abs(playbookDir)
 		if err != nil {
-			return &Error{File: playbookDir, Msg: err.Error()}
+			return errorf(playbookDir, 0, 0, diag.NotFound, "%v", err)
 		}
 		inv.playbookDirs = []string{abs}
 	}

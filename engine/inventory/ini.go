@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"strings"
 
@@ -25,8 +26,8 @@ type pendingGroup struct {
 // bad line instead of stopping at the first.
 func (inv *Inventory) parseINI(path string, data []byte) error {
 	var errs *multierror.Error
-	fail := func(line int, format string, args ...any) {
-		errs = multierror.Append(errs, errorf(path, line, 0, format, args...))
+	fail := func(line int, k diag.Kind, format string, args ...any) {
+		errs = multierror.Append(errs, errorf(path, line, 0, k, format, args...))
 	}
 	pending := map[string]*pendingGroup{}
 	var pendingOrder []string
@@ -44,7 +45,7 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 				state = "hosts"
 			}
 			if state != "hosts" && state != "children" && state != "vars" {
-				fail(lineno, "section [%s:%s] has unknown type: %s", m[1], m[2], m[2])
+				fail(lineno, diag.UnknownKeyword, "section [%s:%s] has unknown type: %s", m[1], m[2], m[2])
 				state = "skip"
 				continue
 			}
@@ -58,7 +59,7 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 			if p, ok := pending[groupName]; ok && state != "vars" {
 				if p.state == "children" {
 					if err := inv.addPendingChildren(groupName, pending); err != nil {
-						fail(lineno, "%v", err)
+						fail(lineno, diag.Cycle, "%v", err)
 					}
 				} else {
 					delete(pending, groupName)
@@ -67,37 +68,37 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 			continue
 		}
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			fail(lineno, "invalid section entry: %q; make sure there are no spaces or other invalid characters in the section entry", line)
+			fail(lineno, diag.Syntax, "invalid section entry: %q; make sure there are no spaces or other invalid characters in the section entry", line)
 			state = "skip"
 			continue
 		}
 		switch state {
 		case "hosts":
 			if err := inv.iniHostLine(path, groupName, line, lineno); err != nil {
-				fail(lineno, "%v", err)
+				fail(lineno, diag.Syntax, "%v", err)
 			}
 		case "vars":
 			k, v, ok := strings.Cut(line, "=")
 			if !ok {
-				fail(lineno, "expected key=value, got: %s", line)
+				fail(lineno, diag.Syntax, "expected key=value, got: %s", line)
 				continue
 			}
 			if val := strings.TrimSpace(v); isJinja(val) {
 				inv.jinja = append(inv.jinja, jinjaError(path, lineno, 0, strings.TrimSpace(k), val))
 			}
 			if err := inv.setGroupVar(inv.groups[groupName], strings.TrimSpace(k), parseINIValue(strings.TrimSpace(v))); err != nil {
-				fail(lineno, "%v", err)
+				fail(lineno, diag.Invalid, "%v", err)
 			}
 		case "children":
 			m := iniGroupName.FindStringSubmatch(line)
 			if m == nil {
-				fail(lineno, "expected group name, got: %s", line)
+				fail(lineno, diag.Syntax, "expected group name, got: %s", line)
 				continue
 			}
 			child := m[1]
 			if c, ok := inv.groups[child]; ok {
 				if err := inv.addChild(inv.groups[groupName], c); err != nil {
-					fail(lineno, "%v", err)
+					fail(lineno, diag.Cycle, "%v", err)
 				}
 				continue
 			}
@@ -115,9 +116,9 @@ func (inv *Inventory) parseINI(path string, data []byte) error {
 			continue
 		}
 		if p.state == "vars" {
-			fail(p.line, "section [%s:vars] not valid for undefined group: %s", name, name)
+			fail(p.line, diag.NotFound, "section [%s:vars] not valid for undefined group: %s", name, name)
 		} else {
-			fail(p.line, "section [%s:children] includes undefined group: %s", p.parents[len(p.parents)-1], name)
+			fail(p.line, diag.NotFound, "section [%s:children] includes undefined group: %s", p.parents[len(p.parents)-1], name)
 		}
 	}
 	return errs.ErrorOrNil()

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,7 +45,7 @@ func jinjaError(path string, line, col int, key, val string) error {
 	} else {
 		msg += ": write it as a Go template (see `hapb doc templates`)"
 	}
-	return errorf(path, line, col, "%s", msg)
+	return errorf(path, line, col, diag.Unsupported, "%s", msg)
 }
 
 // jinjaIn finds the values under n (a mapping of variables, a list or a

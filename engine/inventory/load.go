@@ -3,6 +3,7 @@ package inventory
 import (
 	"bytes"
 	"errors"
+	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,7 +37,7 @@ func Load(sources []string) (*Inventory, error) {
 		}
 		abs, err := filepath.Abs(src)
 		if err != nil {
-			errs = multierror.Append(errs, &Error{File: src, Msg: err.Error()})
+			errs = multierror.Append(errs, errorf(src, 0, 0, diag.NotFound, "%v", err))
 			continue
 		}
 		inv.sources = append(inv.sources, abs)
@@ -84,14 +85,14 @@ func (inv *Inventory) parseHostList(src string) {
 func (inv *Inventory) parseSource(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return &Error{File: path, Msg: "inventory source: " + unwrapPathErr(err)}
+		return errorf(path, 0, 0, diag.NotFound, "inventory source: %s", unwrapPathErr(err))
 	}
 	if !fi.IsDir() {
 		return inv.parseFile(path)
 	}
 	ents, err := os.ReadDir(path)
 	if err != nil {
-		return &Error{File: path, Msg: unwrapPathErr(err)}
+		return errorf(path, 0, 0, diag.NotFound, "%s", unwrapPathErr(err))
 	}
 	names := make([]string, 0, len(ents))
 	for _, e := range ents {
@@ -124,11 +125,11 @@ func unwrapPathErr(err error) string {
 func (inv *Inventory) parseFile(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return &Error{File: path, Msg: unwrapPathErr(err)}
+		return errorf(path, 0, 0, diag.NotFound, "%s", unwrapPathErr(err))
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode()&0o111 != 0 && bytes.HasPrefix(data, []byte("#!")) {
 		// Ansible would run it (script plugin); hapb never runs inventory code.
-		return &Error{File: path, Line: 1, Msg: "dynamic inventory scripts are not supported: save the script's --list output as a YAML/JSON inventory, or remove the execute bit"}
+		return errorf(path, 1, 0, diag.Unsupported, "dynamic inventory scripts are not supported: save the script's --list output as a YAML/JSON inventory, or remove the execute bit")
 	}
 	inv.curFile, inv.curDir = path, filepath.Dir(path)
 	defer func() { inv.curFile, inv.curDir = "", "" }()

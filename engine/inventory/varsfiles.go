@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -151,7 +152,7 @@ func (vf *varsFiles) load(path string) (map[string]any, error) {
 func loadVarsFile(path string) (map[string]any, []error, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, &Error{File: path, Msg: unwrapPathErr(err)}
+		return nil, nil, errorf(path, 0, 0, diag.NotFound, "%s", unwrapPathErr(err))
 	}
 	n, err := parseYAMLDoc(path, raw)
 	if err != nil || n == nil {
@@ -163,7 +164,7 @@ func loadVarsFile(path string) (map[string]any, []error, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, nil, errorf(path, n.Line, n.Column, "vars file must hold a mapping, got a %s", kindName(deref(n)))
+		return nil, nil, errorf(path, n.Line, n.Column, diag.Type, "vars file must hold a mapping, got a %s", kindName(deref(n)))
 	}
 	return m, jinjaIn(path, "", n), nil
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
@@ -30,12 +31,12 @@ type yamlParser struct {
 	errs *multierror.Error
 }
 
-func (p *yamlParser) fail(n *yaml.Node, format string, args ...any) {
+func (p *yamlParser) fail(n *yaml.Node, k diag.Kind, format string, args ...any) {
 	line, col := 0, 0
 	if n != nil {
 		line, col = n.Line, n.Column
 	}
-	p.errs = multierror.Append(p.errs, errorf(p.path, line, col, format, args...))
+	p.errs = multierror.Append(p.errs, errorf(p.path, line, col, k, format, args...))
 }
 
 func (inv *Inventory) parseYAML(path string, data []byte) error {
@@ -47,12 +48,12 @@ func (inv *Inventory) parseYAML(path string, data []byte) error {
 		return nil // Ansible's ini plugin accepts what yaml found empty
 	}
 	if root.Kind != yaml.MappingNode {
-		return errorf(path, root.Line, root.Column, "YAML inventory has invalid structure, it should be a dictionary, got: %s", kindName(root))
+		return errorf(path, root.Line, root.Column, diag.Type, "YAML inventory has invalid structure, it should be a dictionary, got: %s", kindName(root))
 	}
 	p := &yamlParser{inv: inv, path: path}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "plugin" {
-			return errorf(path, root.Content[i].Line, root.Content[i].Column, "inventory plugin configuration files are not supported")
+			return errorf(path, root.Content[i].Line, root.Content[i].Column, diag.Unsupported, "inventory plugin configuration files are not supported")
 		}
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -77,7 +78,7 @@ func (p *yamlParser) group(key, body *yaml.Node) *group {
 	body = deref(body)
 	name, err := scalarValue(p.path, deref(key))
 	if s, ok := name.(string); err != nil || !ok || s == "" {
-		p.fail(key, "invalid group name %q: a group name must be a non-empty string", key.Value)
+		p.fail(key, diag.Invalid, "invalid group name %q: a group name must be a non-empty string", key.Value)
 		return nil
 	}
 	if !isNull(body) && body.Kind != yaml.MappingNode {
@@ -99,7 +100,7 @@ func (p *yamlParser) group(key, body *yaml.Node) *group {
 		}
 		switch {
 		case known && !isNull(v) && v.Kind != yaml.MappingNode:
-			p.fail(v, "invalid %q entry for %q group, requires a dictionary, found a %s instead", section, g.name, kindName(v))
+			p.fail(v, diag.Type, "invalid %q entry for %q group, requires a dictionary, found a %s instead", section, g.name, kindName(v))
 			continue
 		case !isNull(v) && v.Kind != yaml.MappingNode:
 			p.inv.warnf("%s:%d:%d: skipping key (%s) in group (%s) as it is not a mapping", p.path, k.Line, k.Column, section, g.name)
@@ -121,7 +122,7 @@ func (p *yamlParser) group(key, body *yaml.Node) *group {
 					continue
 				}
 				if err := p.inv.addChild(g, child); err != nil {
-					p.fail(v.Content[j], "%v", err)
+					p.fail(v.Content[j], diag.Cycle, "%v", err)
 				}
 			}
 		case "hosts":
@@ -148,26 +149,26 @@ func (p *yamlParser) setVar(k, v *yaml.Node, set func(string, any) error) {
 	}
 	p.inv.jinja = append(p.inv.jinja, jinjaIn(p.path, name, v)...)
 	if err := set(name, val); err != nil {
-		p.fail(v, "%v", err)
+		p.fail(v, diag.Invalid, "%v", err)
 	}
 }
 
 func (p *yamlParser) hosts(g *group, key, body *yaml.Node) {
 	key = deref(key)
 	if v, err := scalarValue(p.path, key); err != nil || key.Kind != yaml.ScalarNode {
-		p.fail(key, "host pattern must be a string")
+		p.fail(key, diag.Type, "host pattern must be a string")
 		return
 	} else if _, ok := v.(string); !ok {
-		p.fail(key, "host pattern %s must be a string; enclose integers/floats in quotation marks", key.Value)
+		p.fail(key, diag.Type, "host pattern %s must be a string; enclose integers/floats in quotation marks", key.Value)
 		return
 	}
 	names, port, err := expandHostPattern(key.Value)
 	if err != nil {
-		p.fail(key, "%v", err)
+		p.fail(key, diag.Syntax, "%v", err)
 		return
 	}
 	if !isNull(body) && body.Kind != yaml.MappingNode {
-		p.fail(body, "invalid data for host %s, expected a dictionary of variables, got a %s", key.Value, kindName(body))
+		p.fail(body, diag.Type, "invalid data for host %s, expected a dictionary of variables, got a %s", key.Value, kindName(body))
 		return
 	}
 	var vars map[string]any

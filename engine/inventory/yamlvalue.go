@@ -3,8 +3,8 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"github.com/hapb/hapb/engine/diag"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -61,15 +61,15 @@ func parseYAMLDoc(path string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, yamlError(path, err)
+		return nil, diag.YAML(path, err)
 	}
 	var e *yamllimit.Error
 	if err := yamllimit.Check(&doc); errors.As(err, &e) {
-		return nil, errorf(path, e.Line, e.Col, "%v", err)
+		return nil, errorf(path, e.Line, e.Col, diag.Limit, "%v", err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, errorf(path, extra.Line, extra.Column, "expected a single YAML document, found another")
+		return nil, errorf(path, extra.Line, extra.Column, diag.Invalid, "expected a single YAML document, found another")
 	}
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {
@@ -82,21 +82,6 @@ func parseYAMLDoc(path string, data []byte) (*yaml.Node, error) {
 		return n, nil
 	}
 	return &doc, nil
-}
-
-var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError turns yaml.v3's "yaml: line 3: msg" into file:3: msg.
-func yamlError(path string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return errorf(path, 0, 0, "%s", strings.Join(te.Errors, "; "))
-	}
-	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return errorf(path, line, 0, "YAML: %s", m[2])
-	}
-	return errorf(path, 0, 0, "YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // nodeValue converts a YAML node into plain Go values (string, int, float64,
@@ -135,7 +120,7 @@ func nodeValue(path string, n *yaml.Node) (any, error) {
 		out := make(map[string]any, len(n.Content)/2)
 		return out, mergeMapping(path, n, out)
 	}
-	return nil, errorf(path, n.Line, n.Column, "unsupported YAML node")
+	return nil, errorf(path, n.Line, n.Column, diag.Unsupported, "unsupported YAML node")
 }
 
 // mergeMapping fills out with n's pairs; "<<" merge keys give defaults that
@@ -170,7 +155,7 @@ func mergeMapping(path string, n *yaml.Node, out map[string]any) error {
 			}
 			mm, ok := mv.(map[string]any)
 			if !ok {
-				return errorf(path, s.Line, s.Column, "merge key << needs a mapping")
+				return errorf(path, s.Line, s.Column, diag.Type, "merge key << needs a mapping")
 			}
 			for k, v := range mm {
 				if _, set := out[k]; !set {
@@ -187,7 +172,7 @@ func mapKey(path string, k *yaml.Node) (string, error) {
 		k = k.Alias
 	}
 	if k.Kind != yaml.ScalarNode {
-		return "", errorf(path, k.Line, k.Column, "mapping keys must be scalars")
+		return "", errorf(path, k.Line, k.Column, diag.Type, "mapping keys must be scalars")
 	}
 	v, err := scalarValue(path, k)
 	if err != nil {
@@ -195,7 +180,7 @@ func mapKey(path string, k *yaml.Node) (string, error) {
 	}
 	s, ok := jsonKey(v)
 	if !ok {
-		return "", errorf(path, k.Line, k.Column, "unsupported mapping key %q", k.Value)
+		return "", errorf(path, k.Line, k.Column, diag.Unsupported, "unsupported mapping key %q", k.Value)
 	}
 	return s, nil
 }
@@ -209,7 +194,7 @@ func scalarValue(path string, n *yaml.Node) (any, error) {
 		v, err = yaml11.Scalar(n)
 	}
 	if err != nil {
-		return nil, errorf(path, n.Line, n.Column, "%v", err)
+		return nil, errorf(path, n.Line, n.Column, diag.Invalid, "%v", err)
 	}
 	return v, nil
 }
