@@ -12,31 +12,74 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// liveClient is one SSH connection and the goroutines watching it: one
-// notes when it ends, one sends keepalives and closes it when the peer stops
-// answering (a black-holed TCP connection otherwise blocks forever).
+// liveClient is one SSH connection. It needs no goroutine of its own
+// (x/crypto already runs six a connection; at 5,000 hosts every goroutine
+// a connection is ~20 MB of stacks): its net.Conn says when it closes,
+// which x/crypto does as the connection ends, and keepalives run from a
+// timer, in a goroutine only while one is in flight.
 type liveClient struct {
 	*ssh.Client
 	key  string // bastion map key
 	done chan struct{}
 
-	mu  sync.Mutex
-	err error // why it ended
+	mu        sync.Mutex
+	err       error       // why it ended, if we ended it
+	keepalive *time.Timer // nil without keepalives
 }
 
-func newLiveClient(c *ssh.Client, interval, timeout time.Duration) *liveClient {
-	lc := &liveClient{Client: c, done: make(chan struct{})}
-	go func() {
-		err := c.Wait()
-		lc.mu.Lock()
-		if lc.err == nil {
-			lc.err = err
-		}
-		lc.mu.Unlock()
-		close(lc.done)
-	}()
+// watchedConn is a net.Conn that closes done, then calls onClose, when it
+// is closed.
+type watchedConn struct {
+	net.Conn
+	done chan struct{}
+
+	mu      sync.Mutex
+	closed  bool
+	onClose func()
+}
+
+func watchConn(nc net.Conn) *watchedConn { return &watchedConn{Conn: nc, done: make(chan struct{})} }
+
+func (w *watchedConn) Close() error {
+	err := w.Conn.Close()
+	w.mu.Lock()
+	var f func()
+	if !w.closed {
+		w.closed, f = true, w.onClose
+		close(w.done)
+	}
+	w.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return err
+}
+
+// whenClosed calls f once w is closed (now if it is).
+func (w *watchedConn) whenClosed(f func()) {
+	w.mu.Lock()
+	closed := w.closed
+	if !closed {
+		w.onClose = f
+	}
+	w.mu.Unlock()
+	if closed {
+		f()
+	}
+}
+
+// newLiveClient watches c, whose transport is nc.
+func newLiveClient(c *ssh.Client, nc *watchedConn, interval, timeout time.Duration) *liveClient {
+	lc := &liveClient{Client: c, done: nc.done}
 	if interval > 0 {
-		go lc.keepalive(interval, timeout)
+		lc.mu.Lock()
+		lc.keepalive = time.AfterFunc(interval, func() { lc.ping(interval, timeout) })
+		lc.mu.Unlock()
+		nc.whenClosed(func() {
+			lc.mu.Lock()
+			lc.keepalive.Stop()
+			lc.mu.Unlock()
+		})
 	}
 	return lc
 }
@@ -71,48 +114,43 @@ func (lc *liveClient) fail(err error) {
 	lc.Client.Close()
 }
 
-// lost is the human reason the connection ended.
+// lost is the human reason the connection ended; call it once it has.
 func (lc *liveClient) lost() error {
 	lc.mu.Lock()
-	defer lc.mu.Unlock()
-	if lc.err == nil || errors.Is(lc.err, io.EOF) || errors.Is(lc.err, net.ErrClosed) {
+	err := lc.err
+	lc.mu.Unlock()
+	if err == nil && !lc.alive() {
+		err = lc.Wait() // returns once x/crypto, which closed the conn, has noted why
+	}
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		return errors.New("connection lost")
 	}
-	return fmt.Errorf("connection lost: %w", lc.err)
+	return fmt.Errorf("connection lost: %w", err)
 }
 
-func (lc *liveClient) keepalive(interval, timeout time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-lc.done:
-			return
-		case <-tick.C:
-		}
-		reply := make(chan error, 1)
-		go func() {
-			// OpenSSH answers unknown global requests with a failure: any
-			// answer proves the peer alive.
-			_, _, err := lc.SendRequest("keepalive@openssh.com", true, nil)
-			reply <- err
-		}()
-		timer := time.NewTimer(timeout)
-		select {
-		case err := <-reply:
-			timer.Stop()
-			if err != nil {
-				lc.fail(fmt.Errorf("keepalive: %w", err))
-				return
-			}
-		case <-timer.C:
-			lc.fail(fmt.Errorf("no keepalive reply within %s", timeout))
-			return
-		case <-lc.done:
-			timer.Stop()
-			return
-		}
+// ping sends a keepalive and closes the connection when the peer stops
+// answering (a black-holed TCP connection otherwise blocks forever); then
+// it schedules the next.
+func (lc *liveClient) ping(interval, timeout time.Duration) {
+	if !lc.alive() {
+		return
 	}
+	watchdog := time.AfterFunc(timeout, func() { lc.fail(fmt.Errorf("no keepalive reply within %s", timeout)) })
+	// OpenSSH answers unknown global requests with a failure: any answer
+	// proves the peer alive.
+	_, _, err := lc.SendRequest("keepalive@openssh.com", true, nil)
+	if !watchdog.Stop() {
+		return // failed already
+	}
+	if err != nil {
+		lc.fail(fmt.Errorf("keepalive: %w", err))
+		return
+	}
+	lc.mu.Lock()
+	if lc.alive() {
+		lc.keepalive.Reset(interval)
+	}
+	lc.mu.Unlock()
 }
 
 // client returns the live connection, connecting if there is none. After a

@@ -334,6 +334,8 @@ func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth
 	if err != nil {
 		return nil, dialReason(ctx, t, err)
 	}
+	wc := watchConn(nc)
+	nc = wc
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl) // not supported through a bastion; the timer covers it
 	}
@@ -350,7 +352,7 @@ func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth
 		return nil, dialReason(ctx, t, err)
 	}
 	nc.SetDeadline(time.Time{})
-	return newLiveClient(ssh.NewClient(c, chans, reqs), d.opts.KeepAlive, d.opts.KeepAliveTimeout), nil
+	return newLiveClient(ssh.NewClient(c, chans, reqs), wc, d.opts.KeepAlive, d.opts.KeepAliveTimeout), nil
 }
 
 // DialError is a failed connection attempt with a human reason.

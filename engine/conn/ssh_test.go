@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -317,4 +318,25 @@ func TestDialReuses(t *testing.T) {
 	if _, err := a.Run(context.Background(), &Cmd{Args: []string{"true"}}); err == nil {
 		t.Error("run after Dialer.Close succeeded")
 	}
+}
+
+// TestSSHIdleGoroutines: an open, idle connection runs no goroutine of
+// hapb's (x/crypto runs its own six); at thousands of hosts each one a
+// connection costs megabytes of stacks. Keepalives still go out, from a
+// timer.
+func TestSSHIdleGoroutines(t *testing.T) {
+	s := startSSHD(t)
+	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 50 * time.Millisecond })
+	c := s.dial(t, d)
+	mustRun(t, c, &Cmd{Args: []string{"true"}})
+	time.Sleep(200 * time.Millisecond) // a few keepalives
+	var b bytes.Buffer
+	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	for _, g := range strings.Split(b.String(), "\n\n") {
+		// A keepalive in flight is allowed: it lives for one round trip.
+		if strings.Contains(g, "hapb/engine/conn.") && !strings.Contains(g, "testing.tRunner") && !strings.Contains(g, "(*liveClient).ping") {
+			t.Errorf("a goroutine of hapb's stays with the connection:\n%s", g)
+		}
+	}
+	mustRun(t, c, &Cmd{Args: []string{"true"}})
 }
