@@ -2,13 +2,14 @@ package inventory
 
 import (
 	"errors"
-	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // TestLoadErrors checks that each broken source fails with every problem

@@ -1,12 +1,13 @@
 package inventory
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"net"
 	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // AddPlaybookVars makes the group_vars/ and host_vars/ beside a playbook

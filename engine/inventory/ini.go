@@ -2,11 +2,12 @@ package inventory
 
 import (
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 var (

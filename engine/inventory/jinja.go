@@ -2,13 +2,13 @@ package inventory
 
 import (
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 

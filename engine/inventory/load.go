@@ -3,7 +3,6 @@ package inventory
 import (
 	"bytes"
 	"errors"
-	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // ignoredName matches directory entries Ansible skips in an inventory

@@ -1,13 +1,14 @@
 package inventory
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // varsFiles loads group_vars/ and host_vars/ entries as Ansible's

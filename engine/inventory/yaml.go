@@ -2,11 +2,11 @@ package inventory
 
 import (
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/yaml11"
 )
 

@@ -3,13 +3,13 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"io"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/engine/yaml11"
 	"github.com/hapb/hapb/engine/yamllimit"

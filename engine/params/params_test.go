@@ -2,10 +2,11 @@ package params
 
 import (
 	"errors"
-	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 type inner struct {

@@ -3,7 +3,6 @@ package playbook
 import (
 	"errors"
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/params"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/modules"

@@ -1,13 +1,13 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/engine/yaml11"
 )

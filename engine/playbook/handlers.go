@@ -1,9 +1,10 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"sort"
 	"strings"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // checkNotify makes sure every notify names a handler (by name or listen

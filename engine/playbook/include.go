@@ -1,11 +1,12 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // importTasks expands `import_tasks: file` in place; the import's keywords

@@ -2,11 +2,11 @@ package playbook
 
 import (
 	"errors"
-	"github.com/hapb/hapb/engine/diag"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/hapb/hapb/engine/conn"
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/yamllimit"
 )
 

@@ -1,12 +1,12 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/modules"
 )

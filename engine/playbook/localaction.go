@@ -1,10 +1,11 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // actionKeyword turns Ansible's `action: copy src=a dest=b` or

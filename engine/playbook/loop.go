@@ -2,12 +2,12 @@ package playbook
 
 import (
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"sort"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 

@@ -1,12 +1,13 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 var playKeywords = []string{

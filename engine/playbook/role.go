@@ -3,12 +3,12 @@ package playbook
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/hapb/hapb/engine/diag"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 

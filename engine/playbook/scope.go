@@ -1,11 +1,11 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 )
 

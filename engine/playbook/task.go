@@ -1,13 +1,14 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"regexp"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // taskOnly are task keywords that do not flow into blocks.

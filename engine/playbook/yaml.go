@@ -1,7 +1,6 @@
 package playbook
 
 import (
-	"github.com/hapb/hapb/engine/diag"
 	"os"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/engine/yaml11"
 )

@@ -3,10 +3,11 @@ package tmpl
 import (
 	"fmt"
 
-	"github.com/hapb/hapb/engine/diag"
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/hapb/hapb/engine/diag"
 )
 
 // undefinedVar is the error of a template or expression that used a
