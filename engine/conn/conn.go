@@ -135,9 +135,10 @@ func Explain(cmd *Cmd) string {
 // directory included, before privilege escalation.
 func ShellLine(cmd *Cmd) string {
 	var b strings.Builder
+	b.Grow(len(cmd.Dir) + len(cmd.Script) + len(cmd.Script)/16 + quotedLen(cmd.Args) + 16*len(cmd.Env) + 32)
 	if cmd.Dir != "" {
 		b.WriteString("cd ")
-		b.WriteString(Quote(cmd.Dir))
+		quoteTo(&b, cmd.Dir)
 		b.WriteString(" && ")
 	}
 	if len(cmd.Env) > 0 {
@@ -151,12 +152,12 @@ func ShellLine(cmd *Cmd) string {
 	if cmd.Script != "" {
 		if len(cmd.Env) > 0 || cmd.Dir != "" {
 			b.WriteString("sh -c ")
-			b.WriteString(Quote(cmd.Script))
+			quoteTo(&b, cmd.Script)
 		} else {
 			b.WriteString(cmd.Script)
 		}
 	} else {
-		b.WriteString(QuoteArgs(cmd.Args))
+		quoteArgsTo(&b, cmd.Args)
 	}
 	return b.String()
 }

@@ -15,11 +15,26 @@ func TestQuote(t *testing.T) {
 		{"it's", `'it'\''s'`},
 		{"$(id)", "'$(id)'"},
 		{"-_./:=@%+,", "-_./:=@%+,"},
+		{"'", `''\'''`},
+		{"a'b'c", `'a'\''b'\''c'`},
+		{"x'", `'x'\'''`},
 	}
 	for _, tt := range tests {
 		if got := Quote(tt.in); got != tt.want {
 			t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+	// ShellLine writes the same words into the line.
+	args := make([]string, len(tests))
+	want := make([]string, len(tests))
+	for i, tt := range tests {
+		args[i], want[i] = tt.in, tt.want
+	}
+	if got := ShellLine(&Cmd{Args: args}); got != strings.Join(want, " ") {
+		t.Errorf("ShellLine = %s, want %s", got, strings.Join(want, " "))
+	}
+	if got := ShellLine(&Cmd{Script: "echo 'hi'", Dir: "/a b", Env: map[string]string{"K": "it's"}}); got != `cd '/a b' && env 'K=it'\''s' sh -c 'echo '\''hi'\'''` {
+		t.Errorf("ShellLine with a script = %s", got)
 	}
 }
 

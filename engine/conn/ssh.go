@@ -114,7 +114,10 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 		}
 		go func() {
 			r := &readErr{r: stdin}
-			if _, err := io.Copy(w, r); err == nil {
+			buf := copyBufs.Get().(*[]byte)
+			_, err := io.CopyBuffer(w, r, *buf)
+			copyBufs.Put(buf)
+			if err == nil {
 				w.Close() // EOF for the command
 				return
 			}
@@ -171,6 +174,11 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	}
 	return res, nil
 }
+
+// copyBufs are stdin's copy buffers: io.Copy would make 32 KB for each
+// command with stdin (every path probe and upload), a fifth of what a run
+// allocates.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // readErr remembers a reader's failure, to tell it from a failed write.
 type readErr struct {
