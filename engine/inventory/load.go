@@ -22,8 +22,9 @@ var ignoredName = regexp.MustCompile(`^\.|^host_vars$|^group_vars$|^vars_plugins
 
 // Load parses inventory sources in order, as repeated `-i` options: files,
 // directories of inventory files, or comma-separated host lists ("a,b,").
-// Later sources add to earlier ones. Every problem found is returned, joined
-// with go-multierror, and then the inventory is nil.
+// Later sources add to earlier ones. Every problem found is returned, each
+// a *diag.Diagnostic, joined with go-multierror, and then the inventory is
+// nil.
 func Load(sources []string) (*Inventory, error) {
 	inv := newInventory()
 	var errs *multierror.Error

@@ -33,7 +33,8 @@ func (registry) Names() []string                           { return modules.Name
 
 // Load reads the playbook at path with everything it imports: plays, roles,
 // task files and vars files. On any mistake it returns a
-// *multierror.Error of *Error, sorted by position, with every error found.
+// *multierror.Error of *diag.Diagnostic, sorted by position, with every
+// error found.
 //
 // What the executor can rely on:
 //   - a plain block's When is already prepended to its tasks'; an include
