@@ -66,14 +66,27 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 	if err != nil {
 		return nil, err
 	}
+	// The marker is set before sudo so that the sudo process carries it too
+	// (sudo resets its child's environment).
+	prefix := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n"
+	user := cmd.Become.User
+	if posix && (user == "" || user == b.login) {
+		// The usual case: the line written once, a whole script not copied again.
+		var lb strings.Builder
+		lb.Grow(len(prefix) + shellLineLen(cmd))
+		lb.WriteString(prefix)
+		writeShellLine(&lb, cmd)
+		w.line = lb.String()
+		if err := b.check(cmd, w.line); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
 	body := ShellLine(cmd)
-	if strings.IndexByte(body, 0) >= 0 {
-		return nil, fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), ErrNUL)
+	if err := b.check(cmd, body); err != nil {
+		return nil, err
 	}
-	if err := checkCmd(cmd); err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), err)
-	}
-	if user := cmd.Become.User; user != "" && user != b.login {
+	if user != "" && user != b.login {
 		sudo, err := b.sudo(ctx, user, w)
 		if err != nil {
 			return nil, err
@@ -84,14 +97,24 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 		body = "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n" + w.skip + body
 		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
 	}
-	// The marker is set before sudo so that the sudo process carries it too
-	// (sudo resets its child's environment).
-	line := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n" + body
+	line := prefix + body
 	if !posix {
 		line = "sh -c " + Quote(line) + " hapb-" + w.marker
 	}
 	w.line = line
 	return w, nil
+}
+
+// check refuses a command whose line holds a NUL byte or that checkCmd
+// refuses.
+func (b *becomer) check(cmd *Cmd, line string) error {
+	if strings.IndexByte(line, 0) >= 0 {
+		return fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), ErrNUL)
+	}
+	if err := checkCmd(cmd); err != nil {
+		return fmt.Errorf("%s: %s: %w", b.host, Explain(cmd), err)
+	}
+	return nil
 }
 
 // sudo returns the sudo command for user. With a password, it is written

@@ -135,31 +135,40 @@ func Explain(cmd *Cmd) string {
 // directory included, before privilege escalation.
 func ShellLine(cmd *Cmd) string {
 	var b strings.Builder
-	b.Grow(len(cmd.Dir) + len(cmd.Script) + len(cmd.Script)/16 + quotedLen(cmd.Args) + 16*len(cmd.Env) + 32)
+	b.Grow(shellLineLen(cmd))
+	writeShellLine(&b, cmd)
+	return b.String()
+}
+
+// shellLineLen is about the length of ShellLine(cmd).
+func shellLineLen(cmd *Cmd) int {
+	return len(cmd.Dir) + len(cmd.Script) + len(cmd.Script)/16 + quotedLen(cmd.Args) + 16*len(cmd.Env) + 32
+}
+
+func writeShellLine(b *strings.Builder, cmd *Cmd) {
 	if cmd.Dir != "" {
 		b.WriteString("cd ")
-		quoteTo(&b, cmd.Dir)
+		quoteTo(b, cmd.Dir)
 		b.WriteString(" && ")
 	}
 	if len(cmd.Env) > 0 {
 		b.WriteString("env")
 		for _, k := range sortedKeys(cmd.Env) {
 			b.WriteString(" ")
-			b.WriteString(Quote(k + "=" + cmd.Env[k]))
+			quoteTo(b, k+"="+cmd.Env[k])
 		}
 		b.WriteString(" ")
 	}
 	if cmd.Script != "" {
 		if len(cmd.Env) > 0 || cmd.Dir != "" {
 			b.WriteString("sh -c ")
-			quoteTo(&b, cmd.Script)
+			quoteTo(b, cmd.Script)
 		} else {
 			b.WriteString(cmd.Script)
 		}
 	} else {
-		quoteArgsTo(&b, cmd.Args)
+		quoteArgsTo(b, cmd.Args)
 	}
-	return b.String()
 }
 
 // Redact replaces every secret in s with ********.
