@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/inventory"
@@ -43,7 +42,7 @@ var (
 	// (same), which tells what hapb adds; or every host at once (all), the
 	// least time the remote work can take at all.
 	floorFlag = flag.String("fleet.floor", "same", "the floor's parallelism: same (as -fleet.forks) or all (every host at once)")
-	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile at the end of the second run, connections still open")
+	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile as the second run's last task starts, every connection open")
 )
 
 // Targets of issue 17, at every size.
@@ -71,6 +70,9 @@ func TestFleet(t *testing.T) {
 		}
 	}
 	raiseNoFile(t)
+	if *heapFlag != "" {
+		runtime.MemProfileRate = 16 << 10 // a host's few KB show up
+	}
 	if !*fleetFlag && !flagSet("fleet.port") {
 		*portFlag = freePort(t) // go test ./... beside a fleet running on 2222
 	}
@@ -192,6 +194,9 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	defer d.Close()
 	var out bytes.Buffer
 	clock := newTaskClock(&out)
+	if *heapFlag != "" && !first && rec == nil {
+		clock.onTask = func() { writeHeap(t, *heapFlag) } // the last one stays
+	}
 	opts := run.Options{Inventory: b.inv, Connector: d, Reporter: clock, Forks: *forksFlag,
 		PlaybookDir: filepath.Dir(*bookFlag)}
 	if rec != nil {
@@ -211,9 +216,6 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	m := measure{time.Since(start), cpuTime(t) - cpu0}
 	if err != nil {
 		t.Fatal(err)
-	}
-	if *heapFlag != "" && !first && rec == nil {
-		writeHeap(t, *heapFlag)
 	}
 	if b.tasks, err = checkRecap(res.Stats, len(b.hosts), first); err != nil {
 		t.Fatalf("%v; the run's output:\n%s", err, out.String())
@@ -239,7 +241,7 @@ func (b *bench) floorForks() int {
 func (b *bench) replay(r *replay.Recording) measure {
 	t := b.t
 	cpu0, start := cpuTime(t), time.Now()
-	hk, err := knownhosts.New(b.known)
+	hk, err := floorHostKeys(b.known)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +287,7 @@ func checkRecap(stats []*report.HostStats, hosts int, first bool) (int, error) {
 }
 
 func writeHeap(t *testing.T, file string) {
+	t.Helper()
 	fh, err := os.Create(file)
 	if err != nil {
 		t.Fatal(err)

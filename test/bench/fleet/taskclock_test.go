@@ -16,6 +16,9 @@ type taskClock struct {
 	name  string
 	start time.Time
 	lines []string
+	// onTask, if set, is called as each task starts (-fleet.heapprofile
+	// writes the heap there, every connection open).
+	onTask func()
 }
 
 // newTaskClock writes the run's text output to w: a summary line per task,
@@ -24,6 +27,9 @@ func newTaskClock(w io.Writer) *taskClock { return &taskClock{Text: report.Text{
 
 func (c *taskClock) TaskStart(name string, kind report.TaskKind) {
 	c.lap()
+	if c.onTask != nil {
+		c.onTask()
+	}
 	c.name, c.start = name, time.Now()
 	c.Text.TaskStart(name, kind)
 }
