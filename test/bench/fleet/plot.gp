@@ -1,6 +1,7 @@
 # The fleet figure of test/bench/README.md: time per task-host and the
-# controller's peak memory against the fleet's size, from results.csv and
-# results-wildcard.csv
+# controller's peak memory against the fleet's size, from results.csv (the
+# runs of 2026-12-05 after the known_hosts index and the connection's
+# memory cuts) and results-before.csv (the runs before them)
 # (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
 # writes them). Reproduce: see "Fleet at 100, 1,000 and 5,000 hosts" there,
 # then `gnuplot plot.gp` in this directory (Debian's gnuplot-nox).
@@ -28,12 +29,13 @@ set ylabel "controller CPU per task-host (µs), mean of the runs"
 set yrange [0:*]
 plot "results.csv" using 2:11 smooth unique with linespoints lw 2 pt 7 lc rgb "#c03030" title "hapb, first run", \
      ""            using 2:17 smooth unique with linespoints lw 2 pt 5 lc rgb "#3050c0" title "hapb, second run", \
-     "results-wildcard.csv" using 2:11 with points pt 6 ps 2 lc rgb "#c03030" title "first, known_hosts wildcard", \
-     ""            using 2:17 with points pt 4 ps 2 lc rgb "#3050c0" title "second, known_hosts wildcard"
+     "results-before.csv" using 2:11 smooth unique with linespoints lw 1 pt 6 dt 3 lc rgb "#c03030" title "first run, before", \
+     ""            using 2:17 smooth unique with linespoints lw 1 pt 4 dt 3 lc rgb "#3050c0" title "second run, before"
 
 set key top left
 set ylabel "controller peak RSS (MB), servers apart"
 set yrange [0:700]
 plot "results.csv" using 2:18 smooth unique with linespoints lw 2 pt 7 lc rgb "#208040" title "hapb controller (VmHWM)", \
+     "results-before.csv" using 2:18 smooth unique with linespoints lw 1 pt 6 dt 3 lc rgb "#208040" title "before", \
      400 with lines dt 3 lc rgb "black" title "target 400 MB"
 unset multiplot
