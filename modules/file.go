@@ -270,7 +270,11 @@ func (fp *filePlan) newAttrs(link bool) string {
 }
 
 // mkdirScript creates the missing directories one by one, giving each new
-// one the wanted attributes, as Ansible does.
+// one the wanted attributes, as Ansible does. Between the test and the
+// mkdir another host on the same machine (connection local, delegate_to
+// localhost) may make the same parent: mkdir -p takes a directory that
+// exists by then as made (Ansible's EEXIST-and-isdir), and still fails on
+// a file in the way.
 func (fp *filePlan) mkdirScript() string {
 	var cmds []string
 	clean := path.Clean(fp.p.Path)
@@ -279,7 +283,7 @@ func (fp *filePlan) mkdirScript() string {
 		if fp.attrs.Mode.IsSet() {
 			c.Mode, c.SetMode = fp.attrs.Mode.Apply(0o755, true), true
 		}
-		mk := conn.QuoteArgs([]string{"mkdir", "--", d})
+		mk := conn.QuoteArgs([]string{"mkdir", "-p", "--", d})
 		if s := c.shell(); s != "" {
 			mk += " && " + s
 		}
