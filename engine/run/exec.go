@@ -41,30 +41,24 @@ type itemOutcome struct {
 func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, sc map[string]any) *outcome {
 	out := &outcome{}
 	defer func(start time.Time) { out.elapsed = time.Since(start) }(time.Now())
-	v, err := p.taskVars(t, h, sc)
-	if err != nil {
-		// A task whose vars cannot be rendered failed, and ignore_errors
-		// holds for that as for any failure (as in Ansible).
-		out.res = failure(t, h, err)
-		out.registered = resultMap(&out.res)
-		p.ignore(t, out)
-		return out
-	}
+	tv := p.taskVars(t, h, sc)
 	if t.Loop == nil {
-		ok, err := allTrue(t.When, v)
+		// when sees the task's vars; a skipped task renders no other.
+		s := tv.scope(h, nil).need(t.When)
+		ok, err := allTrue(t.When, s.m)
 		switch {
 		case err != nil:
 			out.res = failure(t, h, err)
 		case !ok:
 			out.res = modules.Result{Skipped: true, Msg: "Conditional result was False"}
 		default:
-			out.res, out.unreach = p.attempt(ctx, t, h, v, out)
+			out.res, out.unreach = p.attempt(ctx, t, h, s.all(), out)
 		}
 		out.registered = resultMap(&out.res)
 		p.ignore(t, out)
 		return out
 	}
-	items, err := loopItems(t.Loop, v)
+	items, err := loopItems(t.Loop, tv.scope(h, nil).need(t.Loop).m)
 	if err != nil {
 		out.res = failure(t, h, err)
 		out.registered = resultMap(&out.res)
@@ -79,13 +73,16 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 	results := make([]any, 0, len(items))
 	all := modules.Result{Skipped: true}
 	for i, item := range items {
-		iv := withVars(v, map[string]any{loopVar: item, "ansible_loop_var": loopVar})
+		// Each item has its own task vars: they may read the item.
+		extra := map[string]any{loopVar: item, "ansible_loop_var": loopVar}
 		if lc.IndexVar != "" {
-			iv[lc.IndexVar] = i
+			extra[lc.IndexVar] = i
 		}
 		if lc.Extended {
-			iv["ansible_loop"] = loopInfo(items, i)
+			extra["ansible_loop"] = loopInfo(items, i)
 		}
+		s := tv.scope(h, extra).need(t.When, lc.Label)
+		iv := s.m
 		io := &itemOutcome{label: itemLabel(lc.Label, item, iv)}
 		ok, err := allTrue(t.When, iv)
 		switch {
@@ -95,7 +92,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 			io.res = modules.Result{Skipped: true, Msg: "Conditional result was False"}
 		default:
 			var unreach bool
-			io.res, unreach = p.attempt(ctx, t, h, iv, out)
+			io.res, unreach = p.attempt(ctx, t, h, s.all(), out)
 			io.delegate = out.delegate
 			if unreach {
 				out.res, out.unreach = io.res, true
@@ -143,43 +140,6 @@ func (p *playRun) ignore(t *playbook.Task, out *outcome) {
 	if out.res.Failed && t.IgnoreErrors && !out.unreach {
 		out.ignored = true
 	}
-}
-
-// taskVars are the variables a task sees on a host: the host's, then by
-// Ansible's precedence the task's own and its blocks' vars (levels 16, 17:
-// below include_vars, set_fact and register), the role's params (20) and
-// what enclosing includes pass (include params, 21, and loop items).
-func (p *playRun) taskVars(t *playbook.Task, h *hostState, sc map[string]any) (map[string]any, error) {
-	if len(sc) == 0 && len(t.Vars) == 0 && (t.Role == nil || len(t.Role.Params) == 0) {
-		return h.vars.Vars(), nil
-	}
-	base := h.vars.With(sc)
-	overlay := make(map[string]any, len(sc)+len(t.Vars))
-	for k, v := range t.Vars {
-		if !h.vars.OverridableByTask(k) {
-			continue // include_vars, set_fact and register win over task vars
-		}
-		rv, err := tmpl.Render(v, base)
-		if err != nil {
-			return nil, fmt.Errorf("vars: %s: %w", k, err)
-		}
-		overlay[k] = rv
-		p.r.redactor.learn(k, rv)
-	}
-	if t.Role != nil {
-		for k, v := range t.Role.Params {
-			rv, err := tmpl.Render(v, base)
-			if err != nil {
-				return nil, fmt.Errorf("role parameter %s: %w", k, err)
-			}
-			overlay[k] = rv
-			p.r.redactor.learn(k, rv)
-		}
-	}
-	for k, v := range sc {
-		overlay[k] = v
-	}
-	return h.vars.With(overlay), nil
 }
 
 // attempt runs the module, repeating it while `until` does not hold, then

@@ -64,7 +64,7 @@ func failed(h *hostState, e *modules.Error) modules.Result {
 	}
 	res := e.Result
 	res.Failed = true
-	res.Msg = fmt.Sprintf("%s: %v", e.Pos, h.vars.Undefined(e.Err))
+	res.Msg = fmt.Sprintf("%s: %v", e.Pos, h.undefined(e.Err))
 	return res
 }
 

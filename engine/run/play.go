@@ -38,6 +38,10 @@ type hostState struct {
 	// header is the task the host runs, announced with its result in a
 	// free play (see taskStart).
 	header *taskHeader
+	// taskBroken holds why the running task's vars that could not be
+	// rendered are undefined (see varScope); only the goroutine running
+	// the host's task reads or writes it.
+	taskBroken map[string]error
 }
 
 // noLogResult is what a no_log task's failure shows of itself.

@@ -148,7 +148,9 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 	var in, failed []*hostState
 	maxItems := 0
 	for _, h := range hosts {
-		v := h.vars.With(sc[h])
+		// when and loop see the include's vars; a skipped include renders
+		// none of them.
+		v := p.taskVars(b, h, sc[h]).scope(h, nil).need(b.When, b.Loop).m
 		ok, err := allTrue(b.When, v)
 		if err != nil {
 			p.failHost(h, b, err)
@@ -198,11 +200,7 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 					m["ansible_loop"] = loopInfo(r.items, i)
 				}
 			}
-			if err := p.renderVarsInto(m, b.Vars, h); err != nil {
-				p.failHost(h, b, err)
-				failed = append(failed, h)
-				continue
-			}
+			p.renderVarsInto(m, b.Vars, h)
 			if !b.IncludeRole {
 				p.r.stats.of(h.name).OK++ // once per file included, as in Ansible
 			}
@@ -214,17 +212,19 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 	return failed
 }
 
-// renderVarsInto renders an include's vars for a host into m.
-func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) error {
+// renderVarsInto renders an include's vars for a host into m. One that
+// cannot be rendered is left out: the included tasks have it among their
+// own vars, so it is an error only in a task that uses it (see varScope).
+func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) {
 	for k, v := range vs {
 		rv, err := tmpl.Render(v, h.vars.With(m))
 		if err != nil {
-			return fmt.Errorf("vars: %s: %w", k, err)
+			delete(m, k) // nor an enclosing include's value of it
+			continue
 		}
 		m[k] = rv
 		p.r.redactor.learn(k, rv)
 	}
-	return nil
 }
 
 // failHost reports a failure that happened outside a module (a condition or
@@ -235,7 +235,7 @@ func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	p.announce(h)
 	hr := &report.HostResult{Host: h.name, Status: report.Failed, NoLog: t.NoLog}
 	if !t.NoLog {
-		hr.Msg = p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.vars.Undefined(err)))
+		hr.Msg = p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.undefined(err)))
 	}
 	p.r.opts.Reporter.Result(hr)
 	p.r.stats.of(h.name).Failed++

@@ -238,6 +238,11 @@ func (h *Host) With(overlay map[string]any) map[string]any {
 // and register (18, 19), which therefore keep their value in the task.
 func (h *Host) OverridableByTask(key string) bool { return h.level[key] < IncludeVars }
 
+// OverridableByParams reports whether role params and include params may
+// override key: only extra vars and magic variables win over them (levels
+// 20 and 21), as With has it.
+func (h *Host) OverridableByParams(key string) bool { return h.level[key] < Extra }
+
 // Undefined turns an undefined-variable error about a broken variable into
 // one that says why it is undefined.
 func (h *Host) Undefined(err error) error {

@@ -181,7 +181,8 @@ func FuzzRenderHostData(f *testing.F) {
 }
 
 // TestOverridableByTask: block and task vars (levels 16, 17) lose to
-// include_vars, set_fact and register (18, 19), as in Ansible.
+// include_vars, set_fact and register (18, 19), as in Ansible; role params
+// (20) lose to extra vars only.
 func TestOverridableByTask(t *testing.T) {
 	h := NewHost("h")
 	h.Set("play", 1, PlayVars)
@@ -189,9 +190,25 @@ func TestOverridableByTask(t *testing.T) {
 	h.SetData("inc", 1, IncludeVars)
 	h.SetData("fact", 1, Runtime)
 	h.Set("extra", 1, Extra)
-	for key, want := range map[string]bool{"play": true, "role": true, "unset": true, "inc": false, "fact": false, "extra": false} {
-		if got := h.OverridableByTask(key); got != want {
-			t.Errorf("OverridableByTask(%s) = %v, want %v", key, got, want)
+	h.SetData("inventory_hostname", "h", Magic)
+	tests := []struct {
+		key              string
+		byTask, byParams bool
+	}{
+		{"play", true, true},
+		{"role", true, true},
+		{"unset", true, true},
+		{"inc", false, true},
+		{"fact", false, true}, // role params (20) win over set_fact (19)
+		{"extra", false, false},
+		{"inventory_hostname", false, false},
+	}
+	for _, tt := range tests {
+		if got := h.OverridableByTask(tt.key); got != tt.byTask {
+			t.Errorf("OverridableByTask(%s) = %v, want %v", tt.key, got, tt.byTask)
+		}
+		if got := h.OverridableByParams(tt.key); got != tt.byParams {
+			t.Errorf("OverridableByParams(%s) = %v, want %v", tt.key, got, tt.byParams)
 		}
 	}
 	// include_vars after a set_fact leaves the set_fact's value.
