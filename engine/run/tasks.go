@@ -200,7 +200,11 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 					m["ansible_loop"] = loopInfo(r.items, i)
 				}
 			}
-			p.renderVarsInto(m, b.Vars, h)
+			if err := p.renderVarsInto(m, b.Vars, h); err != nil {
+				p.failHost(h, b, err)
+				failed = append(failed, h)
+				continue
+			}
 			if !b.IncludeRole {
 				p.r.stats.of(h.name).OK++ // once per file included, as in Ansible
 			}
@@ -212,19 +216,17 @@ func (p *playRun) runInclude(ctx context.Context, b *playbook.Task, hosts []*hos
 	return failed
 }
 
-// renderVarsInto renders an include's vars for a host into m. One that
-// cannot be rendered is left out: the included tasks have it among their
-// own vars, so it is an error only in a task that uses it (see varScope).
-func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) {
+// renderVarsInto renders an include's vars for a host into m.
+func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) error {
 	for k, v := range vs {
 		rv, err := tmpl.Render(v, h.vars.With(m))
 		if err != nil {
-			delete(m, k) // nor an enclosing include's value of it
-			continue
+			return fmt.Errorf("vars: %s: %w", k, err)
 		}
 		m[k] = rv
 		p.r.redactor.learn(k, rv)
 	}
+	return nil
 }
 
 // failHost reports a failure that happened outside a module (a condition or

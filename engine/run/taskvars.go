@@ -150,7 +150,8 @@ func (s *varScope) render(k string) {
 		if s.h.taskBroken == nil {
 			s.h.taskBroken = map[string]error{}
 		}
-		s.h.taskBroken[k] = fmt.Errorf("%s: %s: %w", d.what, k, err)
+		// Why a var it reads is undefined, if that too was a broken one.
+		s.h.taskBroken[k] = fmt.Errorf("%s: %s: %w", d.what, k, s.h.undefined(err))
 		return
 	}
 	s.m[k] = v
