@@ -158,55 +158,43 @@ func addHost(group, line string) func(string) string {
 	}
 }
 
-// dropHost removes the line that defines host.
-func dropHost(host string) func(string) string {
+// dropLines keeps the inventory lines for which drop(section, line) is false;
+// section is the [group] header the line is under (the header itself included).
+func dropLines(drop func(section, line string) bool) func(string) string {
 	return func(hosts string) string {
 		var out []string
+		section := ""
 		for _, l := range strings.Split(hosts, "\n") {
-			if f := strings.Fields(l); len(f) > 0 && f[0] == host {
-				continue
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, "[") {
+				section = t
 			}
-			out = append(out, l)
+			if !drop(section, l) {
+				out = append(out, l)
+			}
 		}
 		return strings.Join(out, "\n")
 	}
+}
+
+// dropHost removes the line that defines host.
+func dropHost(host string) func(string) string {
+	return dropLines(func(_, l string) bool {
+		f := strings.Fields(l)
+		return len(f) > 0 && f[0] == host
+	})
 }
 
 // emptyGroup removes the hosts of [group], keeping the group.
 func emptyGroup(group string) func(string) string {
-	return func(hosts string) string {
-		var out []string
-		in := false
-		for _, l := range strings.Split(hosts, "\n") {
-			t := strings.TrimSpace(l)
-			if strings.HasPrefix(t, "[") {
-				in = t == "["+group+"]"
-			} else if in && t != "" && !strings.HasPrefix(t, "#") {
-				continue
-			}
-			out = append(out, l)
-		}
-		return strings.Join(out, "\n")
-	}
+	return dropLines(func(section, l string) bool {
+		t := strings.TrimSpace(l)
+		return section == "["+group+"]" && t != "" && !strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "#")
+	})
 }
 
 // dropGroup removes [group] and its hosts.
 func dropGroup(group string) func(string) string {
-	return func(hosts string) string {
-		var out []string
-		in := false
-		for _, l := range strings.Split(hosts, "\n") {
-			t := strings.TrimSpace(l)
-			if strings.HasPrefix(t, "[") {
-				in = t == "["+group+"]"
-			}
-			if in {
-				continue
-			}
-			out = append(out, l)
-		}
-		return strings.Join(out, "\n")
-	}
+	return dropLines(func(section, _ string) bool { return section == "["+group+"]" })
 }
 
 // TestTopologyCheckStopsTheRun: a refusal ends the whole run, as site.yml
