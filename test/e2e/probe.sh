@@ -6,6 +6,10 @@
 #   probe_stop NAME      stop it; its JSON report goes to $logs/NAME.json
 #   probe_clean NAME     print that report's figures; fail on any failed
 #                        request, any lost or resurrected write
+#   probe_row NAME SINGLE MAX_GAP REC OK WIDTH
+#                        a drill's row of the drills' table from that report;
+#                        fail when a write was lost, when a single failure
+#                        (SINGLE=1) left a gap over MAX_GAP s, or unless OK=1
 probe_install() {
   CGO_ENABLED=0 go build -o "$logs/hapb-static" ./cmd/hapb &&
     test/lab/ssh client 'cat >/usr/local/bin/hapb && chmod 0755 /usr/local/bin/hapb' <"$logs/hapb-static"
@@ -27,5 +31,26 @@ print(f'{r["reads"]["total"]} reads, {r["writes"]["total"]} writes, {r["watch"][
       f'failed {failed}, longest gap read {r["reads"]["longest_gap_s"]:.1f} s / write {r["writes"]["longest_gap_s"]:.1f} s / watch {r["watch"]["longest_gap_s"]:.1f} s, lost {lost}'
       + "".join(f'\n  {f["at"]} {f["op"]}: {f["error"]}' for f in (r["failures"] or [])[:10]))
 sys.exit(1 if failed or lost or r.get("check_error") else 0)
+PY
+}
+probe_row() {
+  python3 - "$logs/$1.json" "$@" <<'PY'
+import json, sys
+path, name, single, max_gap, rec, ok, width = sys.argv[1:]
+w = int(width)
+try:
+    r = json.load(open(path))
+except Exception as e:
+    print(f"{name:{w}} probe report unreadable: {e}"); sys.exit(1)
+gap = max(r["reads"]["longest_gap_s"], r["writes"]["longest_gap_s"])
+lost = len(r["lost"] or []) + len(r["resurrected"] or [])
+bad = []
+if lost or r.get("check_error"): bad.append("lost writes")
+if single == "1" and gap > float(max_gap): bad.append(f"gap {gap:.1f} s > {max_gap} s")
+if ok != "1": bad.append("the drill or its recovery failed")
+failed = r["reads"]["failed"] + r["writes"]["failed"]
+print(f'{name:{w}} {r["reads"]["longest_gap_s"]:8.1f}s {r["writes"]["longest_gap_s"]:8.1f}s {r["watch"]["longest_gap_s"]:8.1f}s '
+      f'{failed:7d} {r["downtime_s"]:8.1f}s {float(rec or 0):9.1f}s {lost:5d}  {"MISS: " + ", ".join(bad) if bad else "ok"}')
+sys.exit(1 if bad else 0)
 PY
 }
