@@ -45,6 +45,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`(?m)^elapsed: .*\n`), ""},
 	{regexp.MustCompile(`"(start|end|delta)": ?"[^"]*"`), `"$1":"X"`},
 	{regexp.MustCompile(`"elapsed_ms":[0-9]+`), `"elapsed_ms":0`},
+	{regexp.MustCompile(`"ts":"[^"]*"`), `"ts":"X"`},
 	{regexp.MustCompile(`/tmp/hapb-case-[0-9]+`), "$TMP"},
 }
 

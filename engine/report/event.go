@@ -57,6 +57,14 @@ type HostResult struct {
 	// Duration is how long the task took on the host (0: unknown), for
 	// the slowest hosts of a summarised task; not part of the JSON events.
 	Duration time.Duration
+	// Start and End are when the host began and finished this task, or
+	// this loop item (zero: unknown). The JSON events carry them: results
+	// are reported in host order, so a result's own time can be later than
+	// its host's end, by as long as an earlier host took.
+	Start, End time.Time
+	// Action is the task's module as written ("yum", "ansible.builtin.yum"),
+	// in the JSON events so a reader can tell the kinds of waits apart.
+	Action string
 }
 
 // Diff is a file change shown with --diff.

@@ -7,17 +7,31 @@ import (
 )
 
 // JSON writes one JSON object per event and line (--output json), for
-// machines: {"event": "result", "host": …, "status": …, …}.
+// machines: {"event": "result", "host": …, "status": …, …}. Every event
+// has "ts", when it was reported, so a run's stream tells where its time
+// went (test/bench/ready reads it).
 type JSON struct {
-	W   io.Writer
+	W io.Writer
+	// Now is the clock of the events' "ts" (nil: time.Now); tests fix it.
+	Now func() time.Time
 	enc *json.Encoder
 }
+
+// timeFormat is RFC 3339 with nanoseconds, as a sortable string.
+const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+func stamp(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func (j *JSON) emit(v map[string]any) {
 	if j.enc == nil {
 		j.enc = json.NewEncoder(j.W)
 		j.enc.SetEscapeHTML(false)
 	}
+	now := time.Now
+	if j.Now != nil {
+		now = j.Now
+	}
+	v["ts"] = stamp(now())
 	j.enc.Encode(v)
 }
 
@@ -46,6 +60,15 @@ func (j *JSON) Result(r *HostResult) {
 	}
 	if r.Ignored {
 		ev["ignored"] = true
+	}
+	if !r.Start.IsZero() {
+		ev["start"] = stamp(r.Start)
+	}
+	if !r.End.IsZero() {
+		ev["end"] = stamp(r.End)
+	}
+	if r.Action != "" {
+		ev["action"] = r.Action
 	}
 	if r.NoLog {
 		ev["censored"] = true

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/conn/conntest"
@@ -82,8 +83,20 @@ func TestManyHosts(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &ev); err != nil {
 			t.Fatalf("JSON line %q: %v", l, err)
 		}
-		if ev["event"] == "result" {
-			n++
+		ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(ev["ts"]))
+		if err != nil {
+			t.Fatalf("JSON line %q: ts: %v", l, err)
+		}
+		if ev["event"] != "result" {
+			continue
+		}
+		n++
+		// A host's time in a task (or item) is end - start; it was reported
+		// when every earlier host was done, so at ts or before.
+		start, err1 := time.Parse(time.RFC3339Nano, fmt.Sprint(ev["start"]))
+		end, err2 := time.Parse(time.RFC3339Nano, fmt.Sprint(ev["end"]))
+		if err1 != nil || err2 != nil || end.Before(start) || ts.Before(end) || ev["action"] == nil {
+			t.Errorf("JSON line %q: want action and start <= end <= ts", l)
 		}
 	}
 	if n != perHost {

@@ -25,6 +25,7 @@ type outcome struct {
 	items    []*itemOutcome
 	delegate string
 	elapsed  time.Duration // the task's time on the host, for the output's slowest hosts
+	start    time.Time     // when the host began the task (the JSON events' "start")
 	// registered is the value `register` stores.
 	registered map[string]any
 }
@@ -34,13 +35,16 @@ type itemOutcome struct {
 	res      modules.Result
 	value    map[string]any
 	delegate string // each item may go to another host (delegate_to: "{{ .item }}")
+	// start and end bound the item's own work, its loop_control pause
+	// excluded, so a reader of the events sees each item's time.
+	start, end time.Time
 }
 
 // execHost runs task t on one host: conditions, loop, retries, module. It
 // only reads shared state.
 func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, sc map[string]any) *outcome {
-	out := &outcome{}
-	defer func(start time.Time) { out.elapsed = time.Since(start) }(time.Now())
+	out := &outcome{start: time.Now()}
+	defer func() { out.elapsed = time.Since(out.start) }()
 	tv := p.taskVars(t, h, sc)
 	if t.Loop == nil {
 		// when sees the task's vars; a skipped task renders no other.
@@ -81,9 +85,10 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 		if lc.Extended {
 			extra["ansible_loop"] = loopInfo(items, i)
 		}
+		start := time.Now()
 		s := tv.scope(h, extra).need(t.When, lc.Label)
 		iv := s.m
-		io := &itemOutcome{label: itemLabel(lc.Label, item, iv)}
+		io := &itemOutcome{label: itemLabel(lc.Label, item, iv), start: start}
 		ok, err := allTrue(t.When, iv)
 		switch {
 		case err != nil:
@@ -99,6 +104,7 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 				return out
 			}
 		}
+		io.end = time.Now()
 		io.value = resultMap(&io.res)
 		io.value[loopVar] = item
 		io.value["ansible_loop_var"] = loopVar
@@ -440,6 +446,7 @@ func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 			hr.Delegate = ""
 		}
 		hr.Item = rd.str(it.label)
+		hr.Start, hr.End = it.start, it.end
 		if noLog {
 			hr.Item = "(censored due to no_log)"
 		}
@@ -459,7 +466,8 @@ func (p *playRun) report(t *playbook.Task, h *hostState, out *outcome) {
 
 func (p *playRun) hostResult(t *playbook.Task, h *hostState, out *outcome, res *modules.Result, data map[string]any, noLog bool) *report.HostResult {
 	rd := p.r.redactor
-	hr := &report.HostResult{Host: h.name, NoLog: noLog, Duration: out.elapsed}
+	hr := &report.HostResult{Host: h.name, NoLog: noLog, Duration: out.elapsed, Action: t.Action,
+		Start: out.start, End: out.start.Add(out.elapsed)}
 	if out.delegate != h.name {
 		hr.Delegate = out.delegate
 	}

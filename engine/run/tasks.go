@@ -6,6 +6,7 @@ import (
 	"path"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hapb/hapb/engine/params"
 	"github.com/hapb/hapb/engine/playbook"
@@ -235,7 +236,8 @@ func (p *playRun) renderVarsInto(m, vs map[string]any, h *hostState) error {
 func (p *playRun) failHost(h *hostState, t *playbook.Task, err error) {
 	p.taskStart(t.Label(), report.KindTask, []*hostState{h})
 	p.announce(h)
-	hr := &report.HostResult{Host: h.name, Status: report.Failed, NoLog: t.NoLog}
+	now := time.Now() // the failure is found as the task starts: it took no time
+	hr := &report.HostResult{Host: h.name, Status: report.Failed, NoLog: t.NoLog, Action: t.Action, Start: now, End: now}
 	if !t.NoLog {
 		hr.Msg = p.r.redactor.str(fmt.Sprintf("%s: %v", t.Pos, h.undefined(err)))
 	}
