@@ -17,7 +17,22 @@ import (
 var version = "dev"
 
 func main() {
-	app := &cli.App{
+	app := newApp()
+	if err := app.Run(interspersed(os.Args, app.Commands)); err != nil {
+		code := 1
+		if ec, ok := err.(cli.ExitCoder); ok {
+			code = ec.ExitCode()
+		}
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+		os.Exit(code)
+	}
+}
+
+// newApp is hapb's command line, apart from main so tests can run it.
+func newApp() *cli.App {
+	return &cli.App{
 		Name:  "hapb",
 		Usage: "deploy and maintain highly-available Kubernetes with Ansible-like playbooks",
 		Commands: []*cli.Command{
@@ -37,15 +52,5 @@ func main() {
 		ExitErrHandler: func(c *cli.Context, err error) {},
 		// -e '{"a": [1,2]}' must stay whole; --tags a,b is split by hapb.
 		DisableSliceFlagSeparator: true,
-	}
-	if err := app.Run(interspersed(os.Args, app.Commands)); err != nil {
-		code := 1
-		if ec, ok := err.(cli.ExitCoder); ok {
-			code = ec.ExitCode()
-		}
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(os.Stderr, msg)
-		}
-		os.Exit(code)
 	}
 }

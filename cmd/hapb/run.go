@@ -53,6 +53,7 @@ func runCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Aliases: []string{"T"}, Value: 10 * time.Second, Usage: "SSH connect timeout"},
 			&cli.StringFlag{Name: "host-key-checking", Value: "accept-new", Usage: "strict, accept-new or off"},
 			&cli.StringFlag{Name: "output", Value: "text", Usage: "text or json (one event per line)"},
+			&cli.StringFlag{Name: "events", Usage: "also write the JSON events (with times) to this file, created or truncated, mode 0600; test/bench/ready reads it", TakesFile: true},
 			&cli.IntFlag{Name: "summary-hosts", Value: 50, Usage: "a task on more hosts prints one summary line (0: never; -v: every host)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: new(int), Usage: "more output (-v, -vv, -vvv)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output"},
@@ -88,6 +89,14 @@ func runAction(c *cli.Context) error {
 		return cli.Exit(err.Error(), run.ExitLoad)
 	}
 	rep := reporter(c, out)
+	if path := c.String("events"); path != "" {
+		f, err := openEvents(path)
+		if err != nil {
+			return cli.Exit(err.Error(), run.ExitLoad)
+		}
+		defer f.Close()
+		rep = report.Tee{rep, &report.JSON{W: f}}
+	}
 	for _, w := range inv.Warnings() {
 		rep.Warn(w)
 	}
@@ -229,6 +238,21 @@ func reporter(c *cli.Context, out io.Writer) report.Reporter {
 	color := tty && !c.Bool("no-color") && os.Getenv("NO_COLOR") == ""
 	return &report.Text{W: out, Color: color, Verbosity: c.Count("verbose"), ShowDiff: c.Bool("diff"), Timing: true,
 		Summary: c.Int("summary-hosts"), Live: tty}
+}
+
+// openEvents creates or truncates the --events file, readable by its
+// owner only: the events hold registered results, redacted as on the
+// terminal but still a host's data.
+func openEvents(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("--events: %w (give a file in a directory you can write)", err)
+	}
+	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+		f.Close()
+		return nil, fmt.Errorf("--events: %w", err)
+	}
+	return f, nil
 }
 
 func splitTags(in []string) []string {
