@@ -15,7 +15,6 @@ import (
 // --check and finds nothing left to do after; each says why in Reason.
 type Allowed struct {
 	Play, Task, Reason string
-	used               bool
 }
 
 // ReadAllow reads an allow list: one PLAY<TAB>TASK<TAB>REASON a line;

@@ -54,6 +54,7 @@ type Comparison struct {
 // real run that followed) by key.
 func Compare(check, real *Stream, allow []*Allowed) *Comparison {
 	c := &Comparison{}
+	used := map[*Allowed]bool{}
 	for _, k := range mergedKeys(check, real) {
 		cr, rr := check.Get(k), real.Get(k)
 		c.Compared++
@@ -77,14 +78,14 @@ func Compare(check, real *Stream, allow []*Allowed) *Comparison {
 			continue
 		}
 		if d.Allowed = allowFor(allow, k.Task); d.Allowed != nil {
-			d.Allowed.used = true
+			used[d.Allowed] = true
 			c.Allowed = append(c.Allowed, d)
 		} else {
 			c.Mismatches = append(c.Mismatches, d)
 		}
 	}
 	for _, a := range allow {
-		if !a.used {
+		if !used[a] {
 			c.Unused = append(c.Unused, a)
 		}
 	}

@@ -88,3 +88,23 @@ func TestReadAllow(t *testing.T) {
 		}
 	}
 }
+
+// Which failures took the host out of the run, as hapb reported a block
+// whose failure a rescue took over, an ignored loop, then a failure and a
+// failing always: section (the recap: failed 2, rescued 1, ignored 1).
+func TestReadExcused(t *testing.T) {
+	s := mustRead(t, "s.jsonl", true, []ev{
+		play("r"), task("fails"), res("h1", "failed"), task("rescued"), res("h1", "ok"),
+		task("loop fails"), res("h1", "failed", "item", "a"), res("h1", "failed", "item", "b"), res("h1", "failed", "ignored", true),
+		task("fails again"), res("h1", "failed"), task("always"), res("h1", "failed"),
+		{"event": "warning", "msg": "NO MORE HOSTS LEFT"}, recap(map[string]int{"h1": 2}),
+	})
+	var got []string
+	for _, r := range s.Results {
+		got = append(got, fmt.Sprintf("%s %s %v", r.Name, r.Item, r.Excused))
+	}
+	want := "fails  true\nrescued  false\nloop fails a true\nloop fails b true\nfails again  false\nalways  false"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
