@@ -38,7 +38,12 @@ func TestTopologyRender(t *testing.T) {
 			}
 			var site strings.Builder
 			roles := map[string]bool{}
-			roleLine := regexp.MustCompile(`(?m)^(\s*-\s+(?:role:\s*)?)([a-z_]+)\s*$`)
+			// A role of a play (`- role: x`, `- x`) or of an import_role
+			// (`name: x`); the task files an import_role names (tasks_from)
+			// render nothing more than the role's main.yml does.
+			roleLine := regexp.MustCompile(`(?m)^(\s*-\s+(?:role:\s*)?|\s+name:\s*)([a-z_]+)\s*$`)
+			tasksFrom := regexp.MustCompile(`(?m)^\s+tasks_from:\s*(\S+)\s*$`)
+			var froms []string
 			for _, pb := range playbooks {
 				b, err := os.ReadFile(filepath.Join("..", "playbooks", pb))
 				if err != nil {
@@ -51,13 +56,16 @@ func TestTopologyRender(t *testing.T) {
 					roles[m[2]] = true
 					return m[1] + "stub_" + m[2]
 				})
+				for _, m := range tasksFrom.FindAllStringSubmatch(text, -1) {
+					froms = append(froms, m[1])
+				}
 				if err := os.WriteFile(filepath.Join(dir, pb), []byte(text), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				fmt.Fprintf(&site, "- import_playbook: %s\n", pb)
 			}
 			for r := range roles {
-				stubRole(t, dir, r)
+				stubRole(t, dir, r, froms)
 			}
 			if err := os.WriteFile(filepath.Join(dir, "site.yml"), []byte(site.String()), 0o644); err != nil {
 				t.Fatal(err)
@@ -74,8 +82,9 @@ func TestTopologyRender(t *testing.T) {
 
 // stubRole writes roles/stub_NAME: the real role's defaults, vars and
 // templates (linked), and tasks that set the facts its templates read and
-// render every template to render_out/HOST/NAME/.
-func stubRole(t *testing.T, dir, name string) {
+// render every template to render_out/HOST/NAME/; the task files in froms
+// (an import_role's tasks_from) do nothing.
+func stubRole(t *testing.T, dir, name string, froms []string) {
 	t.Helper()
 	real, err := filepath.Abs(filepath.Join("..", "roles", name))
 	if err != nil {
@@ -115,6 +124,11 @@ func stubRole(t *testing.T, dir, name string) {
 	}
 	if err := os.WriteFile(filepath.Join(stub, "tasks", "main.yml"), []byte(tasks.String()), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range froms {
+		if err := os.WriteFile(filepath.Join(stub, "tasks", f), []byte("- name: nothing to render\n  debug: {msg: none}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
