@@ -45,7 +45,7 @@ func copyPlan(ctx context.Context, t *Task, p *copyParams) (*Plan, error) {
 		fi, err := os.Stat(local)
 		if errors.Is(err, fs.ErrNotExist) {
 			if f, ok := t.Controller.Planned(PathEffect, local); ok && f.State == "file" {
-				return unknownPlan(local+" is written on the controller by an earlier task (fetch)",
+				return unknownPlan(local+" is written on the controller by an earlier task",
 					map[string]any{"src": local, "dest": p.Dest}, Effect{Kind: PathEffect, Name: p.Dest, State: "file"}), nil
 			}
 		}

@@ -89,6 +89,13 @@ func x509Plan(ctx context.Context, t *Task, params *x509Params) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, planned := t.Effects.Planned(PathEffect, params.Cert); planned && st.cert == nil {
+		// Check mode: an earlier task of the same run makes this file (the
+		// same certificate asked for twice, by two plays): whether this task
+		// changes it is known once it exists.
+		return unknownPlan("an earlier task makes "+params.Cert+" first",
+			x509Data(params, nil), x509Effects(params)...), nil
+	}
 	plan := &Plan{Result: Result{Data: x509Data(params, st.cert)}}
 	if len(st.reasons) == 0 {
 		return plan, nil

@@ -183,6 +183,24 @@ func TestX509CheckModeAfterPlannedCA(t *testing.T) {
 	}
 }
 
+// A certificate an earlier task of the same check-mode run makes (the same
+// CA asked for by two plays) is unknown until applied, not a second change.
+func TestX509CheckModeMadeEarlier(t *testing.T) {
+	dir := t.TempDir()
+	ca := x509Params{Cert: filepath.Join(dir, "ca.crt"), CA: true, CommonName: "ca", KeyType: "ecdsa", RenewBefore: 30}
+	task := &Task{Check: true, Effects: &Effects{}}
+	for i, want := range []struct{ changed, unknown bool }{{true, false}, {true, true}} {
+		p := ca
+		res, err := Execute(context.Background(), mustLookup(t, "x509"), task, &p)
+		if err != nil || res.Changed != want.changed || res.Unknown != want.unknown {
+			t.Errorf("run %d: %+v %v, want changed=%v unknown=%v", i+1, res, err, want.changed, want.unknown)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("check mode wrote %v", entries)
+	}
+}
+
 func mustLookup(t *testing.T, name string) Module {
 	t.Helper()
 	m, ok := Lookup(name)

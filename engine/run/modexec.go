@@ -7,6 +7,7 @@ import (
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/tmpl"
 	"github.com/hapb/hapb/engine/vars"
 	"github.com/hapb/hapb/modules"
 )
@@ -21,7 +22,7 @@ func (p *playRun) execModule(ctx context.Context, t *playbook.Task, h *hostState
 		// Later tasks plan against what this one would do: on the host the
 		// module runs on, or on the controller.
 		where := target
-		if modules.Has(t.Module, modules.OnController) {
+		if modules.Has(t.Module, modules.OnController) || p.isController(target) {
 			where = ""
 		}
 		mt.Effects = p.r.planned.Of(where)
@@ -82,3 +83,16 @@ func factsLevel(t *playbook.Task) vars.Level {
 
 // showsData reports whether the task's result data is its output (debug).
 func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.ShowsData) }
+
+// isController says whether target is the controller itself: localhost
+// (delegate_to: localhost), unless the inventory gives it another
+// connection. Its planned effects are the controller's, so that a later
+// task reading a controller file (copy's src, a stat delegated to
+// localhost) sees what an earlier one would have written there.
+func (p *playRun) isController(target string) bool {
+	if target != "localhost" && target != "127.0.0.1" && target != "::1" {
+		return false
+	}
+	h, ok := p.r.hosts[target]
+	return !ok || tmpl.ToString(h.Vars()["ansible_connection"]) == "local"
+}
