@@ -43,7 +43,10 @@ func copyPlan(ctx context.Context, t *Task, p *copyParams) (*Plan, error) {
 			return nil, fmt.Errorf("copy: %w", err)
 		}
 		fi, err := os.Stat(local)
-		if errors.Is(err, fs.ErrNotExist) {
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			// Check mode: an earlier task writes (or rewrites: a renewed
+			// certificate) the source on the controller, so what this copy
+			// ships is known once it has.
 			if f, ok := t.Controller.Planned(PathEffect, local); ok && f.State == "file" {
 				return unknownPlan(local+" is written on the controller by an earlier task",
 					map[string]any{"src": local, "dest": p.Dest}, Effect{Kind: PathEffect, Name: p.Dest, State: "file"}), nil
