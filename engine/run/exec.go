@@ -315,11 +315,15 @@ func (p *playRun) delegate(t *playbook.Task, h *hostState, v map[string]any) (st
 	if other, ok := p.r.hosts[name]; ok {
 		return name, other.Vars(), nil
 	}
-	if name == "localhost" || name == "127.0.0.1" {
+	if implicitLocal(name) {
 		return name, map[string]any{"ansible_connection": "local", "inventory_hostname": name}, nil
 	}
 	return name, map[string]any{"ansible_host": name, "inventory_hostname": name}, nil
 }
+
+// implicitLocal says whether a delegate the inventory does not name is the
+// controller itself, reached with a local connection (as Ansible does).
+func implicitLocal(name string) bool { return name == "localhost" || name == "127.0.0.1" }
 
 // become is the privilege escalation of a task: the task's (inherited from
 // block and play), else the host's ansible_become, else -b. A templated

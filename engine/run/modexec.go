@@ -90,7 +90,7 @@ func showsData(t *playbook.Task) bool { return modules.Has(t.Module, modules.Sho
 // task reading a controller file (copy's src, a stat delegated to
 // localhost) sees what an earlier one would have written there.
 func (p *playRun) isController(target string) bool {
-	if target != "localhost" && target != "127.0.0.1" && target != "::1" {
+	if !implicitLocal(target) {
 		return false
 	}
 	h, ok := p.r.hosts[target]
