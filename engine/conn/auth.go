@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"golang.org/x/crypto/ssh"
@@ -94,7 +95,10 @@ func (k *keyring) agentSigners() []ssh.Signer {
 // authMethods are the methods for one target: key files first (explicit, or
 // the defaults), then the agent's keys, then a password if one is set.
 // Optional files (the defaults, ~/.ssh/config's) may be missing.
-func (k *keyring) authMethods(files []string, optional bool, passphrase, password string) ([]ssh.AuthMethod, error) {
+//
+// The methods come with their RFC 4252 names, in the same order: x/crypto's
+// AuthMethod does not say its name, and authLog needs them.
+func (k *keyring) authMethods(files []string, optional bool, passphrase, password string) (*authPlan, error) {
 	if len(files) == 0 {
 		files, optional = defaultKeyFiles, true
 	}
@@ -108,16 +112,17 @@ func (k *keyring) authMethods(files []string, optional bool, passphrase, passwor
 			signers = append(signers, s)
 		}
 	}
-	var methods []ssh.AuthMethod
+	p := &authPlan{}
 	if len(signers) > 0 {
-		methods = append(methods, ssh.PublicKeys(signers...))
+		p.add("publickey", ssh.PublicKeys(signers...))
 	}
 	// The agent is asked lazily, so a run without an agent pays nothing.
-	methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+	p.add("publickey", ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
 		return k.agentSigners(), nil
 	}))
 	if password != "" {
-		methods = append(methods, ssh.Password(password),
+		p.add("password", ssh.Password(password))
+		p.add("keyboard-interactive",
 			ssh.KeyboardInteractive(func(_, _ string, qs []string, _ []bool) ([]string, error) {
 				a := make([]string, len(qs))
 				for i := range a {
@@ -126,7 +131,68 @@ func (k *keyring) authMethods(files []string, optional bool, passphrase, passwor
 				return a, nil
 			}))
 	}
-	return methods, nil
+	return p, nil
+}
+
+// authPlan is a connection's authentication methods and their names.
+type authPlan struct {
+	methods []ssh.AuthMethod
+	names   []string
+}
+
+func (p *authPlan) add(name string, m ssh.AuthMethod) {
+	p.methods = append(p.methods, m)
+	p.names = append(p.names, name)
+}
+
+// authLog learns, without reading error text, whether a handshake failed
+// because the server rejected every method hapb offered.
+//
+// x/crypto/ssh (v0.58) has no typed error for it: clientAuthenticate ends
+// with fmt.Errorf("ssh: unable to authenticate, attempted methods %v, no
+// supported methods remain", tried), without %w and no exported type. But it
+// calls ClientConfig.AuthCallback after every failed attempt with the
+// methods tried and the ones the server still allows; returning nil, nil
+// leaves the choice of the next method to x/crypto, as without a callback.
+// authLog records the last call: if none of hapb's methods is both untried
+// and allowed, x/crypto has nothing left to try and its loop ends with that
+// error, or with the error of the last attempt itself: dialReason tells an
+// EOF, a network error and a timeout apart first; a method's own failure
+// (an agent that cannot sign) on the last attempt reads as a rejection.
+type authLog struct {
+	names []string // hapb's methods, by name
+
+	mu        sync.Mutex
+	tried     []string // x/crypto's tried list at the last callback
+	exhausted bool     // nothing was left to try at the last callback
+}
+
+func newAuthLog(p *authPlan) *authLog { return &authLog{names: p.names} }
+
+// callback is the ClientConfig.AuthCallback.
+func (l *authLog) callback(ctx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
+	left := false
+	for _, n := range l.names {
+		if !slices.Contains(ctx.TriedMethods, n) && slices.Contains(ctx.AllowedMethods, n) {
+			left = true
+			break
+		}
+	}
+	l.mu.Lock()
+	l.tried, l.exhausted = slices.Clone(ctx.TriedMethods), !left
+	l.mu.Unlock()
+	return nil, nil
+}
+
+// rejected says whether the server rejected every method, and with what
+// methods tried ("none" first, as x/crypto counts them).
+func (l *authLog) rejected() ([]string, bool) {
+	if l == nil {
+		return nil, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tried, l.exhausted
 }
 
 // homeFile is a path under the user's home directory.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -314,12 +315,14 @@ func (d *Dialer) bastion(ctx context.Context, hop jumpHost, via *liveClient, t *
 // handshake dials t.addr (directly or through via) and runs the SSH
 // handshake. ClientConfig.Timeout covers only the TCP connect, so the
 // handshake gets a deadline on the net.Conn and a timer that closes it.
-func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth []ssh.AuthMethod) (*liveClient, error) {
+func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth *authPlan) (*liveClient, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
+	alog := newAuthLog(auth)
 	config := &ssh.ClientConfig{
 		User:              t.user,
-		Auth:              auth,
+		Auth:              auth.methods,
+		AuthCallback:      alog.callback,
 		HostKeyCallback:   t.hostKeys.callback(t.name),
 		HostKeyAlgorithms: t.hostKeys.algorithms(t.addr),
 		Timeout:           t.timeout,
@@ -332,7 +335,7 @@ func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth
 		nc, err = via.DialContext(ctx, "tcp", t.addr)
 	}
 	if err != nil {
-		return nil, dialReason(ctx, t, err)
+		return nil, dialReason(ctx, t, err, nil)
 	}
 	wc := watchConn(nc)
 	nc = wc
@@ -345,11 +348,11 @@ func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth
 		if err == nil {
 			c.Close()
 		}
-		return nil, dialReason(ctx, t, ctx.Err())
+		return nil, dialReason(ctx, t, ctx.Err(), nil)
 	}
 	if err != nil {
 		nc.Close()
-		return nil, dialReason(ctx, t, err)
+		return nil, dialReason(ctx, t, err, alog)
 	}
 	nc.SetDeadline(time.Time{})
 	return newLiveClient(ssh.NewClient(c, chans, reqs), wc, d.opts.KeepAlive, d.opts.KeepAliveTimeout), nil
@@ -367,11 +370,15 @@ func (e *DialError) Error() string {
 }
 func (e *DialError) Unwrap() error { return e.Err }
 
-func dialReason(ctx context.Context, t *target, err error) error {
+// dialReason says why a connection failed, from the errors' types, never
+// their text. alog is the handshake's authentication log, nil when the
+// error is not the handshake's (dialing, a cancelled context).
+func dialReason(ctx context.Context, t *target, err error, alog *authLog) error {
 	reason := err.Error()
 	var hk *HostKeyError
 	var op *net.OpError
 	var ne net.Error
+	tried, rejected := alog.rejected()
 	switch {
 	case errors.As(err, &hk):
 		reason = hk.Msg
@@ -379,14 +386,20 @@ func dialReason(ctx context.Context, t *target, err error) error {
 		reason = fmt.Sprintf("timed out after %s", t.timeout)
 	case errors.Is(err, context.Canceled):
 		reason = "cancelled"
-	case strings.Contains(reason, "unable to authenticate"):
-		reason = fmt.Sprintf("authentication failed for user %s (%s)", t.user, strings.TrimPrefix(reason, "ssh: handshake failed: ssh: "))
-	case strings.Contains(reason, "connection refused"):
+	case errors.Is(err, syscall.ECONNREFUSED):
 		reason = "connection refused"
+	case alog != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		// The server closed the connection in the handshake: before its
+		// version line (MaxStartups, a TCP wrapper), in the key exchange, or
+		// in authentication (a disconnect after too many attempts is a
+		// *disconnectMsg, not an EOF, and is said as x/crypto says it).
+		reason = "connection closed by the server during the handshake"
 	case errors.As(err, &op) && op.Err != nil:
 		reason = op.Err.Error()
-	case strings.Contains(reason, "handshake failed: EOF"):
-		reason = "connection closed by the server during the handshake"
+	case rejected:
+		// x/crypto's own words, rebuilt from the tried methods its
+		// AuthCallback was given (see authLog): hapb said them so before.
+		reason = fmt.Sprintf("authentication failed for user %s (unable to authenticate, attempted methods %v, no supported methods remain)", t.user, tried)
 	}
 	return &DialError{Addr: t.addr, User: t.user, Reason: reason, Err: err}
 }
