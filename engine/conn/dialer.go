@@ -355,7 +355,7 @@ func (d *Dialer) handshake(ctx context.Context, via *liveClient, t *target, auth
 		return nil, dialReason(ctx, t, err, alog)
 	}
 	nc.SetDeadline(time.Time{})
-	return newLiveClient(ssh.NewClient(c, chans, reqs), wc, d.opts.KeepAlive, d.opts.KeepAliveTimeout), nil
+	return newLiveClient(newClient(c, chans, reqs), wc, d.opts.KeepAlive, d.opts.KeepAliveTimeout), nil
 }
 
 // DialError is a failed connection attempt with a human reason.

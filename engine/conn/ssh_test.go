@@ -325,10 +325,11 @@ func TestDialReuses(t *testing.T) {
 // servers and agents run goroutines of their own).
 var hapbFrame = regexp.MustCompile(`/engine/conn/[a-z]+\.go:`)
 
-// TestSSHIdleGoroutines: an open, idle connection runs no goroutine of
-// hapb's (x/crypto runs its own six); at thousands of hosts each one a
-// connection costs megabytes of stacks. Keepalives still go out, from a
-// timer.
+// TestSSHIdleGoroutines: an open, idle connection runs four goroutines:
+// x/crypto's three (key exchange, read loop, mux loop) and one of hapb's
+// that answers the server's requests and channel opens (newClient, instead
+// of ssh.NewClient's three); at thousands of hosts each one a connection
+// costs megabytes of stacks. Keepalives still go out, from a timer.
 func TestSSHIdleGoroutines(t *testing.T) {
 	s := startSSHD(t)
 	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 50 * time.Millisecond })
@@ -337,11 +338,22 @@ func TestSSHIdleGoroutines(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // a few keepalives
 	var b bytes.Buffer
 	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	conn := 0
 	for _, g := range strings.Split(b.String(), "\n\n") {
 		// A keepalive in flight is allowed: it lives for one round trip.
-		if hapbFrame.MatchString(g) && !strings.Contains(g, "testing.tRunner") && !strings.Contains(g, "(*liveClient).ping") {
+		if strings.Contains(g, "(*liveClient).ping") || strings.Contains(g, "testing.tRunner") {
+			continue
+		}
+		if strings.Contains(g, "serveServerMessages") || strings.Contains(g, "golang.org/x/crypto/ssh.") {
+			conn++
+			continue
+		}
+		if hapbFrame.MatchString(g) {
 			t.Errorf("a goroutine of hapb's stays with the connection:\n%s", g)
 		}
+	}
+	if conn != 4 {
+		t.Errorf("%d goroutines for an idle connection, want 4:\n%s", conn, b.String())
 	}
 	mustRun(t, c, &Cmd{Args: []string{"true"}})
 }
