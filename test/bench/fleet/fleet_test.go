@@ -41,8 +41,9 @@ var (
 	// The floor does the same remote work with the parallelism hapb has
 	// (same), which tells what hapb adds; or every host at once (all), the
 	// least time the remote work can take at all.
-	floorFlag = flag.String("fleet.floor", "same", "the floor's parallelism: same (as -fleet.forks) or all (every host at once)")
+	floorFlag = flag.String("fleet.floor", "same", "the floor's parallelism: same (as -fleet.forks) or all (every host at once); none: no floor, hapb's two runs only (the memory figures)")
 	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile as the second run's last task starts, every connection open")
+	peakFlag  = flag.String("fleet.peakprofile", "", "write the controller's heap profile (as of the last collection, none forced) each time its heap in use grows 5% past the last one written: what was live at the peak")
 )
 
 // Targets of issue 17, at every size.
@@ -70,7 +71,7 @@ func TestFleet(t *testing.T) {
 		}
 	}
 	raiseNoFile(t)
-	if *heapFlag != "" {
+	if *heapFlag != "" || *peakFlag != "" {
 		runtime.MemProfileRate = 16 << 10 // a host's few KB show up
 	}
 	if !*fleetFlag && !flagSet("fleet.port") {
@@ -111,6 +112,19 @@ func TestFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	rss := peakRSS(t)
+	if *floorFlag == "none" {
+		t.Logf("%d hosts × %d tasks (%s), forks %d, no floor, known_hosts %s, servers %s; controller peak RSS %d MB",
+			len(hosts), b.tasks, filepath.Base(*bookFlag), *forksFlag, *knownFlag, *serversFlag, rss>>20)
+		for i, run := range []string{"first", "second"} {
+			n := time.Duration(len(hosts) * b.tasks)
+			t.Logf("%s run: hapb %s; per task-host %s wall, %s controller CPU", run, hapb[i],
+				(hapb[i].wall / n).Round(time.Microsecond), (hapb[i].cpu / n).Round(time.Microsecond))
+		}
+		if rss > rssTarget && *serversFlag == "process" {
+			t.Logf("target missed: controller peak RSS under %d MB", rssTarget>>20)
+		}
+		return
+	}
 
 	// The floor: record both runs from the same states, replay them.
 	if err := f.Reset(); err != nil {
@@ -317,9 +331,17 @@ func sampleMemory() *memSampler {
 		defer close(m.stopped)
 		tick := time.NewTicker(500 * time.Millisecond)
 		defer tick.Stop()
+		var written uint64
 		for {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
+			if *peakFlag != "" && ms.HeapInuse > written+written/20 {
+				written = ms.HeapInuse
+				if fh, err := os.Create(*peakFlag); err == nil {
+					pprof.Lookup("heap").WriteTo(fh, 0)
+					fh.Close()
+				}
+			}
 			m.heap = max(m.heap, ms.HeapInuse)
 			m.stacks = max(m.stacks, ms.StackInuse)
 			m.goros = max(m.goros, uint64(runtime.NumGoroutine()))
