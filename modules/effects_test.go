@@ -141,6 +141,11 @@ var checkSequences = []struct {
 		{"fetch", map[string]any{"src": "D/remote", "dest": "D/ctl/", "flat": true}},
 		{"copy", map[string]any{"src": "D/ctl/remote", "dest": "D/out"}},
 	}, []int{2}},
+	// etcd_backup: a script takes the snapshot, then it is fetched.
+	{"fetch of what a command makes", []step{
+		{"command", map[string]any{"cmd": "sh -c 'echo s > D/snap'"}},
+		{"fetch", map[string]any{"src": "D/snap", "dest": "D/ctl/", "flat": true}},
+	}, []int{1}},
 }
 
 // TestCheckModeSeesEarlierTasks runs each sequence in check mode and for

@@ -63,6 +63,7 @@ func Execute(ctx context.Context, m Module, t *Task, p any) (Result, error) {
 	}
 	if plan.Changed && !plan.Failed && t.Check {
 		t.Controller.add(plan.ControllerEffects...)
+		plan.Planned = plan.Apply != nil
 	}
 	return plan.Result, nil
 }

@@ -31,6 +31,11 @@ func fetchPlan(ctx context.Context, t *Task, p *fetchParams) (*Plan, error) {
 	}
 	data := map[string]any{"dest": dest, "file": p.Src}
 	switch {
+	case info.Unknown != "":
+		// An earlier task (a snapshot taken by a script) may make it.
+		plan := unknownPlan(info.Unknown, data)
+		plan.ControllerEffects = []Effect{{Kind: PathEffect, Name: dest, State: "file"}}
+		return plan, nil
 	case !info.Exists && p.FailOnMissing:
 		msg := "the remote file does not exist: " + p.Src
 		return nil, Fail(Result{Msg: msg, Data: data})

@@ -108,6 +108,10 @@ type Result struct {
 	// what earlier planned changes leave on the host: the result says so
 	// (and counts as a change) instead of guessing.
 	Unknown bool
+	// Planned is set in check mode when the change was planned and not
+	// applied: Data is what the plan knew, without what Apply adds (a
+	// command's rc and output), so a condition over it would be a guess.
+	Planned bool
 }
 
 // Diff is a change of content, shown by --diff as a unified diff.

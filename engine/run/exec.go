@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,6 +191,14 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 			}
 			res.Data["attempts"] = try + 1
 		}
+		// --check planned the change without making it: the result that
+		// changed_when and failed_when would judge does not exist yet
+		// (a command's rc and output), so they are not asked over a guess.
+		if res.Planned && reads(t.ChangedWhen, t.Register) {
+			res.Changed, res.Unknown = true, true
+			res.Msg = fmt.Sprintf("unknown until applied: changed_when reads %s, which the task sets when it runs (%s)", t.Register, res.Msg)
+			return res, false
+		}
 		if len(t.ChangedWhen) > 0 && !res.Skipped {
 			ok, err := allTrue(t.ChangedWhen, withRes)
 			if err != nil {
@@ -197,7 +206,7 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 			}
 			res.Changed = ok
 		}
-		if len(t.FailedWhen) > 0 && !res.Skipped {
+		if len(t.FailedWhen) > 0 && !res.Skipped && !(res.Planned && reads(t.FailedWhen, t.Register)) {
 			ok, err := allTrue(t.FailedWhen, withRes)
 			if err != nil {
 				return failure(t, h, err), false
@@ -209,6 +218,17 @@ func (p *playRun) attempt(ctx context.Context, t *playbook.Task, h *hostState, v
 		}
 		return res, false
 	}
+}
+
+// reads says whether a condition reads the variable name (a registered
+// result).
+func reads(conds []*tmpl.Expr, name string) bool {
+	for _, e := range conds {
+		if name != "" && slices.Contains(e.Vars(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // retryPolicy is a task's retries and delay, rendered when templated.

@@ -69,3 +69,42 @@ func TestPlannedEffectsAcrossPlays(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannedResultConditions: under --check a change planned and not
+// applied has no result yet (a command's rc and output), so changed_when
+// reading it makes the task unknown until applied, and failed_when reading
+// it is not asked; conditions that do not read it, and a task that runs in
+// check mode too (check_mode: false), are judged as always.
+func TestPlannedResultConditions(t *testing.T) {
+	cond := func(src string) []*tmpl.Expr { return []*tmpl.Expr{tmpl.MustCompileExpr(src)} }
+	no := false
+	tests := []struct {
+		name      string
+		changed   []*tmpl.Expr
+		failed    []*tmpl.Expr
+		checkMode *bool
+		want      string // in the task's output
+	}{
+		{"changed_when reads the result", cond(`r.msg == "x"`), nil, nil, "changed: [host0000]"},
+		{"changed_when reads it (message)", cond(`r.msg == "x"`), nil, nil, "unknown until applied: changed_when reads r"},
+		{"changed_when constant", cond(`false`), nil, nil, "ok: [host0000]"},
+		{"failed_when reads the result", cond(`false`), cond(`r.msg == ""`), nil, "ok: [host0000]"},
+		{"check_mode false judges", cond(`r.changed`), cond(`r.msg == ""`), &no, "fatal: [host0000]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			task := &playbook.Task{Name: "t", Action: "plans", Module: plans{}, Params: &plansParams{Path: "/etc/x"},
+				Register: "r", ChangedWhen: tt.changed, FailedWhen: tt.failed, CheckMode: tt.checkMode}
+			pb := &playbook.Playbook{Plays: []*playbook.Play{{Name: "p", Hosts: "all", Tasks: []*playbook.Task{task}}}}
+			var out bytes.Buffer
+			_, err := Run(context.Background(), pb, Options{Inventory: newMemInventory(1), Connector: memConnector{},
+				Reporter: &report.Text{W: &out, Verbosity: 1}, Check: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("want %q in:\n%s", tt.want, out.String())
+			}
+		})
+	}
+}
