@@ -22,13 +22,22 @@ const (
 // Reporter receives the run's events in order. The executor calls it from
 // one goroutine at a time.
 type Reporter interface {
-	PlayStart(name string, check bool)
+	PlayStart(p Play)
 	TaskStart(name string, kind TaskKind)
 	Result(r *HostResult)
 	Warn(msg string)
 	// Retrying says a task's `until` did not hold yet on a host.
 	Retrying(host, task string, left int)
 	Recap(stats []*HostStats, elapsed time.Duration)
+}
+
+// Play is a play as it starts.
+type Play struct {
+	Name  string
+	Check bool // --check
+	// Free: strategy free, each host through the play on its own; task
+	// events then come as hosts reach them, again when another host does.
+	Free bool
 }
 
 // TaskKind tells a task banner apart from a handler's.

@@ -36,8 +36,12 @@ func (j *JSON) emit(v map[string]any) {
 }
 
 // PlayStart implements Reporter.
-func (j *JSON) PlayStart(name string, check bool) {
-	j.emit(map[string]any{"event": "play", "name": name, "check": check})
+func (j *JSON) PlayStart(p Play) {
+	ev := map[string]any{"event": "play", "name": p.Name, "check": p.Check}
+	if p.Free {
+		ev["strategy"] = "free"
+	}
+	j.emit(ev)
 }
 
 // TaskStart implements Reporter.

@@ -17,8 +17,10 @@ func TestJSONTimes(t *testing.T) {
 		emit func(j *JSON)
 		want string
 	}{
-		{"play", func(j *JSON) { j.PlayStart("site", false) },
+		{"play", func(j *JSON) { j.PlayStart(Play{Name: "site"}) },
 			`{"check":false,"event":"play","name":"site","ts":"2026-12-05T23:00:01.000000000Z"}`},
+		{"free play", func(j *JSON) { j.PlayStart(Play{Name: "prepare", Check: true, Free: true}) },
+			`{"check":true,"event":"play","name":"prepare","strategy":"free","ts":"2026-12-05T23:00:01.000000000Z"}`},
 		{"handler", func(j *JSON) { j.TaskStart("restart kubelet", KindHandler) },
 			`{"event":"handler","name":"restart kubelet","ts":"2026-12-05T23:00:01.000000000Z"}`},
 		{"result", func(j *JSON) {
@@ -48,7 +50,7 @@ func TestJSONTimes(t *testing.T) {
 // of finished hosts.
 type recorder struct{ got []string }
 
-func (r *recorder) PlayStart(name string, _ bool)         { r.got = append(r.got, "play "+name) }
+func (r *recorder) PlayStart(p Play)                      { r.got = append(r.got, "play "+p.Name) }
 func (r *recorder) TaskStart(name string, _ TaskKind)     { r.got = append(r.got, "task "+name) }
 func (r *recorder) Result(hr *HostResult)                 { r.got = append(r.got, "result "+hr.Host) }
 func (r *recorder) Warn(msg string)                       { r.got = append(r.got, "warn "+msg) }
@@ -62,7 +64,7 @@ func (r *recorder) HostDone()                             { r.got = append(r.got
 func TestTee(t *testing.T) {
 	a, b := &recorder{}, &recorder{}
 	tee := Tee{a, onlyReporter{b}}
-	tee.PlayStart("p", false)
+	tee.PlayStart(Play{Name: "p"})
 	tee.TaskStart("t", KindTask)
 	tee.TaskHosts(2)
 	tee.Retrying("h1", "t", 1)

@@ -13,9 +13,9 @@ var (
 )
 
 // PlayStart implements Reporter.
-func (t Tee) PlayStart(name string, check bool) {
+func (t Tee) PlayStart(p Play) {
 	for _, r := range t {
-		r.PlayStart(name, check)
+		r.PlayStart(p)
 	}
 }
 

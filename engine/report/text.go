@@ -59,11 +59,11 @@ func banner(title string) string {
 }
 
 // PlayStart implements Reporter.
-func (t *Text) PlayStart(name string, check bool) {
+func (t *Text) PlayStart(p Play) {
 	t.flush()
-	title := "PLAY [" + name + "]"
-	if check {
-		title = "PLAY [" + name + "] (check mode)"
+	title := "PLAY [" + p.Name + "]"
+	if p.Check {
+		title = "PLAY [" + p.Name + "] (check mode)"
 	}
 	fmt.Fprintf(t.W, "\n%s\n", banner(title))
 }

@@ -61,7 +61,7 @@ func loopHosts(n int) []*HostResult {
 
 // play reports one play of tasks, then the recap from the results.
 func play(rep Reporter, tasks []task) {
-	rep.PlayStart("fleet", false)
+	rep.PlayStart(Play{Name: "fleet"})
 	stats := map[string]*HostStats{}
 	var order []*HostStats
 	for _, tk := range tasks {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hapb/hapb/engine/params"
 	"github.com/hapb/hapb/engine/playbook"
+	"github.com/hapb/hapb/engine/report"
 	"github.com/hapb/hapb/engine/vars"
 	"github.com/hapb/hapb/modules"
 )
@@ -96,7 +97,7 @@ func (r *runner) runPlay(ctx context.Context, play *playbook.Play) (bool, error)
 		}
 		names = intersect(names, limited)
 	}
-	r.opts.Reporter.PlayStart(play.Name, r.opts.Check)
+	r.opts.Reporter.PlayStart(report.Play{Name: play.Name, Check: r.opts.Check, Free: play.Strategy == "free"})
 	groups := r.opts.Inventory.Groups()
 	p := &playRun{r: r, play: play, names: names}
 	live := 0

@@ -42,8 +42,12 @@
 //
 // Results are reported in host order, so a result's "ts" can be later than
 // its host's end; the times here are the results' own "start" and "end"
-// (ts when an old stream has no end). In a strategy: free play task events
-// come as hosts reach them, so a task's wall time there is not its own.
+// (ts when an old stream has no end). In a strategy: free play (the play
+// event says "strategy":"free") task events come as hosts reach them: a
+// task's pieces are one task, its wall time is its slowest host's time, and
+// the play counts as the chain of its busiest host (the most time in its
+// tasks), not as a sum over tasks, in the engine overhead and the
+// unavoidable estimate alike.
 package main
 
 import (

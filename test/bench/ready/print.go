@@ -31,7 +31,12 @@ func (r *run) print(w io.Writer, source string) {
 	tw := table(w)
 	fmt.Fprintln(tw, "  wall\ttasks\tplay")
 	for _, p := range r.plays {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\n", dur(p.end.Sub(p.start)), p.tasks, p.name)
+		line := fmt.Sprintf("  %s\t%d\t%s", dur(p.end.Sub(p.start)), p.tasks, p.name)
+		if p.free {
+			host, took := r.chain(p)
+			line += fmt.Sprintf(" (strategy free: its slowest chain is %s's, %s; a task's wall below is its slowest host's time)", host, dur(took))
+		}
+		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 
@@ -105,14 +110,8 @@ func (r *run) print(w io.Writer, source string) {
 	}
 	tw.Flush()
 
-	var busy, slack time.Duration
-	byKind := map[string]time.Duration{}
-	for _, t := range r.tasks {
-		busy += t.busy()
-		byKind[t.kind()] += t.busy()
-		slack += t.slack()
-	}
-	fmt.Fprintln(w, "\nwhere the wall time went: the slowest host's time of each task, by wait")
+	busy, byKind, slack := r.waits()
+	fmt.Fprintln(w, "\nwhere the wall time went: the slowest host's time of each task (in a free play, the tasks of its slowest chain), by wait")
 	tw = table(w)
 	for _, k := range []string{kindPackage, kindKubeadm, kindService, kindPoll, kindSleep, kindOther} {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", k, dur(byKind[k]), percent(byKind[k], wall))

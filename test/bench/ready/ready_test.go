@@ -166,3 +166,40 @@ func TestReadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFreePlay: in a strategy free play a task's results come in pieces
+// as hosts reach it (one task here), and the play's time is its slowest
+// host's chain: a slow host's sysctl does not add to a fast host's
+// packages, as it would in a linear play.
+func TestFreePlay(t *testing.T) {
+	r, err := read(strings.NewReader(stream(
+		`{"event":"play","name":"prepare","strategy":"free","ts":"{0}"}`,
+		`{"event":"task","name":"sysctl","ts":"{1}"}`,
+		`{"event":"result","host":"fast","action":"sysctl","start":"{1}","end":"{2}","ts":"{2}"}`,
+		`{"event":"task","name":"packages","ts":"{2}"}`,
+		`{"event":"result","host":"fast","action":"yum","start":"{2}","end":"{52}","ts":"{52}"}`,
+		`{"event":"task","name":"sysctl","ts":"{3}"}`,
+		`{"event":"result","host":"vm","action":"sysctl","start":"{1}","end":"{41}","ts":"{41}"}`,
+		`{"event":"task","name":"packages","ts":"{41}"}`,
+		`{"event":"result","host":"vm","action":"yum","start":"{41}","end":"{51}","ts":"{51}"}`,
+		`{"event":"play","name":"join","ts":"{53}"}`,
+		`{"event":"task","name":"join","ts":"{53}"}`,
+		`{"event":"result","host":"fast","action":"kubeadm","start":"{53}","end":"{63}","ts":"{63}"}`,
+		`{"event":"recap","ts":"{64}"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.tasks) != 3 {
+		t.Fatalf("%d tasks, want sysctl, packages (each once) and join", len(r.tasks))
+	}
+	if host, took := r.chain(r.plays[0]); host != "fast" || took != 5100*time.Millisecond {
+		t.Errorf("chain %s %v, want fast 5.1s", host, took)
+	}
+	if w := r.tasks[0].wall(); w != 4*time.Second {
+		t.Errorf("sysctl's wall %v, want its slowest host's 4s", w)
+	}
+	busy, byKind, _ := r.waits()
+	if busy != 6100*time.Millisecond || byKind["package"] != 5*time.Second || byKind["kubeadm"] != time.Second || byKind["other"] != 100*time.Millisecond {
+		t.Errorf("busy %v, by kind %v; want 6.1s: package 5s, kubeadm 1s, other 0.1s", busy, byKind)
+	}
+}

@@ -17,6 +17,7 @@ type event struct {
 	Host     string         `json:"host"`
 	Delegate string         `json:"delegate"`
 	Action   string         `json:"action"`
+	Strategy string         `json:"strategy"`
 	TS       time.Time      `json:"ts"`
 	Start    time.Time      `json:"start"`
 	End      time.Time      `json:"end"`
@@ -35,12 +36,19 @@ type play struct {
 	name       string
 	start, end time.Time
 	tasks      int
+	// free: strategy free. Its hosts go through it each on its own, so
+	// its time is its slowest host's chain of tasks, not a sum over tasks;
+	// a task's results, which come in pieces as hosts reach it, are one
+	// task here (byName).
+	free   bool
+	byName map[string]*task
 }
 
 // task is one task or handler event and what followed it until the next.
 type task struct {
 	name       string
 	handler    bool
+	play       *play
 	start, end time.Time
 	hosts      map[string]*span
 	order      []string // hosts in the order of their first result
@@ -69,10 +77,10 @@ func read(r io.Reader) (*run, error) {
 	var cur *task
 	var curPlay *play
 	closeAt := func(ts time.Time) {
-		if cur != nil {
+		if cur != nil && !(cur.play != nil && cur.play.free) {
 			cur.end = ts
-			cur = nil
 		}
+		cur = nil
 	}
 	var bad error // a line that is not an event: only the last may be (cut short)
 	for n := 1; sc.Scan(); n++ {
@@ -101,15 +109,22 @@ func read(r io.Reader) (*run, error) {
 			if curPlay != nil {
 				curPlay.end = ev.TS
 			}
-			curPlay = &play{name: ev.Name, start: ev.TS}
+			curPlay = &play{name: ev.Name, start: ev.TS, free: ev.Strategy == "free", byName: map[string]*task{}}
 			out.plays = append(out.plays, curPlay)
 		case "task", "handler":
 			closeAt(ev.TS)
-			cur = &task{name: ev.Name, handler: ev.Event == "handler", start: ev.TS, hosts: map[string]*span{},
+			if curPlay != nil && curPlay.free {
+				if t := curPlay.byName[ev.Event+" "+ev.Name]; t != nil {
+					cur = t // another host reached it
+					continue
+				}
+			}
+			cur = &task{name: ev.Name, handler: ev.Event == "handler", play: curPlay, start: ev.TS, hosts: map[string]*span{},
 				firstRetry: map[string]time.Time{}, lastRetry: map[string]time.Time{}}
 			out.tasks = append(out.tasks, cur)
 			if curPlay != nil {
 				curPlay.tasks++
+				curPlay.byName[ev.Event+" "+ev.Name] = cur
 			}
 		case "result":
 			if cur != nil {
@@ -190,7 +205,16 @@ func (t *task) shorter(d time.Duration) {
 	}
 }
 
-func (t *task) wall() time.Duration { return t.end.Sub(t.start) }
+// wall is the task's wall time: in a free play, where it has none of its
+// own, its slowest host's time.
+func (t *task) wall() time.Duration {
+	if t.free() {
+		return t.busy()
+	}
+	return t.end.Sub(t.start)
+}
+
+func (t *task) free() bool { return t.play != nil && t.play.free }
 
 // slowest is the host that took longest in the task (the first of equals,
 // in result order); nil when no host reported.
@@ -309,4 +333,54 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// chain is, for a free play, the host with the most time in it and that
+// time: the play's least time, as its slowest host must go through every
+// task of its own.
+func (r *run) chain(p *play) (string, time.Duration) {
+	per := map[string]time.Duration{}
+	for _, t := range r.tasks {
+		if t.play == p {
+			for h, s := range t.hosts {
+				per[h] += s.took()
+			}
+		}
+	}
+	host, most := "", time.Duration(0)
+	for h, d := range per {
+		if d > most || (d == most && h < host) {
+			host, most = h, d
+		}
+	}
+	return host, most
+}
+
+// waits is where the run's time went, by kind of wait, and the poll slack:
+// in a linear play the slowest host's time of each task; in a free play
+// the tasks of its chain's host (see chain).
+func (r *run) waits() (busy time.Duration, byKind map[string]time.Duration, slack time.Duration) {
+	byKind = map[string]time.Duration{}
+	chainHost := map[*play]string{}
+	for _, p := range r.plays {
+		if p.free {
+			chainHost[p], _ = r.chain(p)
+		}
+	}
+	for _, t := range r.tasks {
+		took := t.busy()
+		if t.free() {
+			s := t.hosts[chainHost[t.play]]
+			if s == nil {
+				continue
+			}
+			took = s.took()
+		}
+		busy += took
+		byKind[t.kind()] += took
+		if t.retries > 0 {
+			slack += min(t.interval, took)
+		}
+	}
+	return busy, byKind, slack
 }
