@@ -87,6 +87,14 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 				return nil, fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
 			}
 			guard = strings.TrimSpace(string(res.Stdout))
+			// removes names a path missing now that an earlier change may
+			// make (a directory a script holds things in): whether the
+			// command runs is known once applied. (A creates path missing
+			// now says it would run: a change either way.)
+			if opaque := t.Effects.Opaque(); guard == "removes" && len(opaque) > 0 {
+				why := fmt.Sprintf("%s does not exist yet, and an earlier change may make it (%s)", r.removes, opaque[len(opaque)-1])
+				return unknownPlan(why, data, opaqueEffect("would run: %s", conn.Explain(cmd))), nil
+			}
 		}
 		switch guard {
 		case "creates":

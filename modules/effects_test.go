@@ -141,6 +141,12 @@ var checkSequences = []struct {
 		{"fetch", map[string]any{"src": "D/remote", "dest": "D/ctl/", "flat": true}},
 		{"copy", map[string]any{"src": "D/ctl/remote", "dest": "D/out"}},
 	}, []int{2}},
+	// etcd_restore: a script holds the manifests in a directory, a later
+	// command with removes puts them back.
+	{"removes of what a command may make", []step{
+		{"command", map[string]any{"cmd": "mkdir D/hold"}},
+		{"command", map[string]any{"cmd": "rmdir D/hold", "removes": "D/hold"}},
+	}, []int{1}},
 	// etcd_backup: a script takes the snapshot, then it is fetched.
 	{"fetch of what a command makes", []step{
 		{"command", map[string]any{"cmd": "sh -c 'echo s > D/snap'"}},
@@ -218,9 +224,11 @@ func TestEffectsOfModules(t *testing.T) {
 			}, true},
 		{"kubeadm token", kubeadmEffects("token_create", "would run"),
 			func(e *Effects) bool { _, ok := e.Planned(PathEffect, kubeadmAdminConf); return !ok }, false},
-		{"systemd enable", systemdEffects(&systemdParams{Name: "kubelet", Enabled: &enabled}),
+		{"kubeadm certs renew: admin.conf rewritten, its content unknown", kubeadmEffects("certs_renew", "would run"),
+			func(e *Effects) bool { f, ok := e.Planned(PathEffect, kubeadmAdminConf); return ok && f.State == "file" && !f.ContentKnown }, false},
+		{"systemd enable", systemdEffects(nil, &systemdParams{Name: "kubelet", Enabled: &enabled}),
 			func(e *Effects) bool { f, ok := e.Planned(UnitEffect, "kubelet"); return ok && f.State == "enabled" }, false},
-		{"systemd start", systemdEffects(&systemdParams{Name: "etcd", State: "started"}),
+		{"systemd start", systemdEffects(nil, &systemdParams{Name: "etcd", State: "started"}),
 			func(e *Effects) bool { _, ok := e.Planned(UnitEffect, "etcd"); return ok }, true},
 		{"x509", x509Effects(&x509Params{Cert: "/pki/ca.crt", Key: "/pki/ca.key"}),
 			func(e *Effects) bool {

@@ -18,7 +18,7 @@ import (
 func init() { Define("kubeadm", kubeadmDoc, kubeadmPlan) }
 
 type kubeadmParams struct {
-	Action                   string   `yaml:"action" required:"true" choices:"init,join,reset,token_create,upload_certs,certificate_key,config_validate"`
+	Action                   string   `yaml:"action" required:"true" choices:"init,join,reset,token_create,upload_certs,certs_renew,certificate_key,config_validate"`
 	Config                   string   `yaml:"config" doc:"kubeadm config file on the host (render it with template)"`
 	APIServerEndpoint        hostPort `yaml:"api_server_endpoint" doc:"join: the control plane endpoint, VIP:6443"`
 	Token                    string   `yaml:"token" doc:"join: bootstrap token (secret)"`
@@ -32,7 +32,9 @@ type kubeadmParams struct {
 }
 
 const kubeadmDoc = `Runs kubeadm: init, join (worker, or control plane with
-certificate_key), reset, token_create, upload_certs, certificate_key and
+certificate_key), reset, token_create, upload_certs, certs_renew (kubeadm
+certs renew all: every certificate and kubeconfig kubeadm made, reissued
+with its key kept; ask when it is due first), certificate_key and
 config_validate.
 
 init is skipped when /etc/kubernetes/admin.conf exists, join when
@@ -214,6 +216,14 @@ func kubeadmCommand(t *Task, params *kubeadmParams, sec remote.Sections, cmd *co
 			return "", fmt.Errorf("kubeadm: token_create needs an initialised control plane (%s)", kubeadmAdminConf)
 		}
 		cmd.Args = []string{bin, "token", "create", "--print-join-command"}
+	case "certs_renew":
+		if !initialised {
+			return "", fmt.Errorf("kubeadm: certs_renew needs an initialised control plane (%s)", kubeadmAdminConf)
+		}
+		cmd.Args = []string{bin, "certs", "renew", "all"}
+		if params.Config != "" {
+			cmd.Args = append(cmd.Args, "--config", params.Config)
+		}
 	case "upload_certs":
 		if !initialised {
 			return "", fmt.Errorf("kubeadm: upload_certs needs an initialised control plane (%s)", kubeadmAdminConf)
@@ -381,6 +391,16 @@ func kubeadmPending(e *Effects, config string) string {
 	return ""
 }
 
+// kubeadmRenewed are the files kubeadm certs renew all rewrites (those of
+// stacked etcd only where they exist; a planned file that is not there is
+// never read).
+var kubeadmRenewed = []string{
+	kubeadmAdminConf, "/etc/kubernetes/super-admin.conf", "/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/scheduler.conf",
+	"/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/apiserver-kubelet-client.crt", "/etc/kubernetes/pki/front-proxy-client.crt",
+	"/etc/kubernetes/pki/apiserver-etcd-client.crt", "/etc/kubernetes/pki/etcd/server.crt", "/etc/kubernetes/pki/etcd/peer.crt",
+	"/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+}
+
 // kubeadmEffects is what an action leaves on the node: the files that say
 // how far the node is, and, for init, join and reset, much more (an
 // opaque change).
@@ -396,6 +416,13 @@ func kubeadmEffects(action, msg string) []Effect {
 		for _, p := range []string{kubeadmAdminConf, kubeadmKubeletConf} {
 			effs = append(effs, Effect{Kind: PathEffect, Name: p, State: "absent"})
 		}
+	case "certs_renew":
+		// Rewritten with contents known once applied: a later fetch or
+		// copy of one (admin.conf to the admin hosts) is unknown until then.
+		for _, p := range kubeadmRenewed {
+			effs = append(effs, file(p))
+		}
+		return effs
 	default:
 		return effs // tokens and uploaded certificates live in the cluster
 	}

@@ -85,7 +85,8 @@ func TestKubeadm(t *testing.T) {
 				On("kubeadm init --config", 0, kubeadmInitOut).
 				On("token create", 0, "kubeadm join 10.0.0.100:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:1111 \n").
 				On("phase upload-certs", 0, "[upload-certs] Using certificate key:\nf00d\n").
-				On("certs certificate-key", 0, "f00d\n")
+				On("certs certificate-key", 0, "f00d\n").
+				On("certs renew all", 0, "certificates renewed\n")
 			fake.Files[kubeadmCACert] = ca
 			task := &Task{Conn: fake, Check: tt.check}
 			if tt.check {
@@ -248,6 +249,8 @@ func kubeadmCases(caHash, withCA string) []kubeadmCase {
 		{name: "upload certs check after planned init", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), changed: true,
 			planned: kubeadmEffects("init", "would run: kubeadm init")},
 		{name: "upload certs check, no init planned", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, check: true, state: kubeadmState(), err: "initialised control plane"},
+		{name: "certs renew", params: kubeadmParams{Action: "certs_renew"}, state: withCA, changed: true, ran: "kubeadm certs renew all"},
+		{name: "certs renew no cluster", params: kubeadmParams{Action: "certs_renew"}, state: kubeadmState(), err: "initialised control plane"},
 		{name: "upload certs no cluster", params: kubeadmParams{Action: "upload_certs", Config: "/k.yaml"}, state: kubeadmState(), err: "initialised control plane"},
 		{name: "token check after planned init", params: kubeadmParams{Action: "token_create"}, check: true, state: kubeadmState(), changed: true,
 			planned: kubeadmEffects("init", "would run: kubeadm init")},

@@ -50,11 +50,12 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
+	systemdPlanned(t.Effects, params.Name, status)
 	plan := &Plan{Result: Result{Data: map[string]any{"name": params.Name, "status": status}}}
 	if status["LoadState"] == "not-found" && !params.DaemonReload {
 		if why := systemdPlannedUnit(t.Effects, params.Name); why != "" {
 			return unknownPlan(fmt.Sprintf("unit %s does not exist yet (%s); it would be %s", params.Name, why, systemdWanted(params)),
-				plan.Data, systemdEffects(params)...), nil
+				plan.Data, systemdEffects(t.Effects, params)...), nil
 		}
 		return nil, fmt.Errorf("systemd: could not find the requested service %s on the host", params.Name)
 	}
@@ -64,7 +65,7 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 		// can we see its state, so Apply reloads and plans again.
 		plan.Changed = true
 		plan.Msg = params.Name + " is not loaded yet; would daemon-reload and then apply"
-		plan.Effects = systemdEffects(params)
+		plan.Effects = systemdEffects(t.Effects, params)
 		plan.Apply = func(ctx context.Context, r *Result) error {
 			if err := systemdRun(ctx, t, [][]string{{"systemctl", "daemon-reload"}}); err != nil {
 				return err
@@ -91,7 +92,7 @@ func systemdPlan(ctx context.Context, t *Task, params *systemdParams) (*Plan, er
 		msgs = append(msgs, s[1])
 	}
 	plan.Msg = strings.Join(msgs, ", ")
-	plan.Effects = systemdEffects(params)
+	plan.Effects = systemdEffects(t.Effects, params)
 	plan.Apply = func(ctx context.Context, r *Result) error { return systemdRun(ctx, t, steps) }
 	return plan, nil
 }
@@ -119,14 +120,39 @@ func systemdPlannedUnit(e *Effects, name string) string {
 	return ""
 }
 
-// systemdEffects is what the unit's change does: its state, and, since a
-// started service may make anything (a data directory), an opaque change.
-func systemdEffects(params *systemdParams) []Effect {
-	effs := []Effect{{Kind: UnitEffect, Name: params.Name, State: systemdWanted(params)}}
+// systemdEffects is what the unit's change does: its state after the
+// earlier planned ones (the later words win, see systemdPlanned), and, since
+// a started service may make anything (a data directory), an opaque change.
+func systemdEffects(e *Effects, params *systemdParams) []Effect {
+	state := systemdWanted(params)
+	if f, ok := e.Planned(UnitEffect, params.Name); ok {
+		state = f.State + " and " + state
+	}
+	effs := []Effect{{Kind: UnitEffect, Name: params.Name, State: state}}
 	if params.State == "started" || params.State == "restarted" {
 		effs = append(effs, opaqueEffect("systemd: %s %s", params.State, params.Name))
 	}
 	return effs
+}
+
+// systemdPlanned lays what earlier tasks plan for the unit over its state
+// as read (check mode): after a planned stop it is inactive here, so a start
+// is a change, as it will be for real.
+func systemdPlanned(e *Effects, name string, st map[string]string) {
+	f, ok := e.Planned(UnitEffect, name)
+	if !ok {
+		return
+	}
+	for _, w := range strings.Fields(f.State) {
+		switch w {
+		case "started", "restarted", "reloaded":
+			st["ActiveState"] = "active"
+		case "stopped":
+			st["ActiveState"] = "inactive"
+		case "enabled", "disabled":
+			st["UnitFileState"] = w
+		}
+	}
 }
 
 // systemdSteps lists the systemctl commands that bring the unit to params,

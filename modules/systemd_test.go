@@ -141,3 +141,34 @@ func TestSystemdMissingUnitInCheckMode(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemdPlanned: under --check a unit's state is what earlier tasks
+// plan for it (etcd_restore stops etcd, then starts it: the start is a
+// change), the later words winning.
+func TestSystemdPlanned(t *testing.T) {
+	tests := []struct {
+		name    string
+		earlier []systemdParams
+		active  string // ActiveState after the overlay, read "active"
+		file    string // UnitFileState, read "enabled"
+	}{
+		{"nothing planned", nil, "active", "enabled"},
+		{"stopped", []systemdParams{{Name: "etcd", State: "stopped"}}, "inactive", "enabled"},
+		{"stopped then started", []systemdParams{{Name: "etcd", State: "stopped"}, {Name: "etcd", State: "started"}}, "active", "enabled"},
+		{"stopped then disabled", []systemdParams{{Name: "etcd", State: "stopped"}, {Name: "etcd", Enabled: new(bool)}}, "inactive", "disabled"},
+		{"another unit", []systemdParams{{Name: "kubelet", State: "stopped"}}, "active", "enabled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Effects{}
+			for _, p := range tt.earlier {
+				e.add(systemdEffects(e, &p)...)
+			}
+			st := map[string]string{"ActiveState": "active", "UnitFileState": "enabled"}
+			systemdPlanned(e, "etcd", st)
+			if st["ActiveState"] != tt.active || st["UnitFileState"] != tt.file {
+				t.Errorf("got %s/%s, want %s/%s", st["ActiveState"], st["UnitFileState"], tt.active, tt.file)
+			}
+		})
+	}
+}
