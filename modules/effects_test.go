@@ -225,7 +225,10 @@ func TestEffectsOfModules(t *testing.T) {
 		{"kubeadm token", kubeadmEffects("token_create", "would run"),
 			func(e *Effects) bool { _, ok := e.Planned(PathEffect, kubeadmAdminConf); return !ok }, false},
 		{"kubeadm certs renew: admin.conf rewritten, its content unknown", kubeadmEffects("certs_renew", "would run"),
-			func(e *Effects) bool { f, ok := e.Planned(PathEffect, kubeadmAdminConf); return ok && f.State == "file" && !f.ContentKnown }, false},
+			func(e *Effects) bool {
+				f, ok := e.Planned(PathEffect, kubeadmAdminConf)
+				return ok && f.State == "file" && !f.ContentKnown
+			}, false},
 		{"systemd enable", systemdEffects(nil, &systemdParams{Name: "kubelet", Enabled: &enabled}),
 			func(e *Effects) bool { f, ok := e.Planned(UnitEffect, "kubelet"); return ok && f.State == "enabled" }, false},
 		{"systemd start", systemdEffects(nil, &systemdParams{Name: "etcd", State: "started"}),
