@@ -77,17 +77,11 @@ func planCommand(ctx context.Context, t *Task, cmd *conn.Cmd, display any, r com
 	}
 	plan := &Plan{Result: Result{Data: data}}
 	if r.creates != "" || r.removes != "" {
-		guard, err := commandGuard(ctx, t, r)
+		guard, why, err := commandGuard(ctx, t, r)
 		if err != nil {
 			return nil, err
 		}
-		if guard == "unknown" {
-			// removes names a path missing now that an earlier change may
-			// make (a directory a script holds things in): whether the
-			// command runs is known once applied. (A creates path missing
-			// now says it would run: a change either way.)
-			opaque := t.Effects.Opaque()
-			why := fmt.Sprintf("%s does not exist yet, and an earlier change may make it (%s)", r.removes, opaque[len(opaque)-1])
+		if why != "" {
 			return unknownPlan(why, data, opaqueEffect("would run: %s", conn.Explain(cmd))), nil
 		}
 		switch guard {
@@ -222,24 +216,27 @@ func splitCommandLine(s string) ([]string, error) {
 
 // commandGuard says what creates and removes decide: "run", "creates" or
 // "removes" (the command is skipped), from the paths earlier tasks plan or
-// else from the host; "unknown" when removes names a path missing on the
-// host that an earlier opaque change may make (check mode).
-func commandGuard(ctx context.Context, t *Task, r commandRun) (string, error) {
+// else from the host. In check mode, when removes names a path missing on
+// the host that an earlier opaque change may make (a directory a script
+// holds things in), why says so: whether the command runs is known once
+// applied. (A creates path missing now says it would run: a change either
+// way.)
+func commandGuard(ctx context.Context, t *Task, r commandRun) (guard, why string, err error) {
 	if guard := commandPlannedGuard(t.Effects, r); guard != "" {
-		return guard, nil
+		return guard, "", nil
 	}
 	res, err := t.Run(ctx, &conn.Cmd{Args: []string{"sh", "-c", commandGuardScript, "hapb-guard", r.creates, r.removes, r.chdir}})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if res.ExitCode != 0 {
-		return "", fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
+		return "", "", fmt.Errorf("checking creates/removes: %s", strings.TrimSpace(string(res.Stderr)))
 	}
-	guard := strings.TrimSpace(string(res.Stdout))
-	if guard == "removes" && len(t.Effects.Opaque()) > 0 {
-		return "unknown", nil
+	guard = strings.TrimSpace(string(res.Stdout))
+	if guard == "removes" {
+		why = mayMake(t.Effects, r.removes)
 	}
-	return guard, nil
+	return guard, why, nil
 }
 
 // commandPlannedGuard is what creates/removes decide from the paths earlier

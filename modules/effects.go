@@ -178,8 +178,8 @@ func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
 		if !info.ParentDir && e.plannedDir(path.Dir(info.Path)) {
 			info.ParentDir = true
 		}
-		if opaque := e.Opaque(); !info.Exists && len(opaque) > 0 {
-			info.Unknown = fmt.Sprintf("%s does not exist yet, and an earlier change may make it (%s)", info.Path, opaque[len(opaque)-1])
+		if !info.Exists {
+			info.Unknown = mayMake(e, info.Path)
 		}
 		return
 	}
@@ -224,6 +224,16 @@ func withPlanned(e *Effects, info *pathInfo, o probeOpts) {
 		}
 	}
 	*info = planned
+}
+
+// mayMake says why a path missing on the host is unknown until applied: an
+// opaque change is pending, and may make it ("" when none is).
+func mayMake(e *Effects, name string) string {
+	opaque := e.Opaque()
+	if len(opaque) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s does not exist yet, and an earlier change may make it (%s)", name, opaque[len(opaque)-1])
 }
 
 // unknownPlan is a check-mode plan whose outcome depends on what earlier
