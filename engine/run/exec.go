@@ -143,6 +143,19 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 	return out
 }
 
+// reported drops what only the report read (items, the module's data,
+// diffs, output), so the outcomes of a task on thousands of hosts, kept
+// until the last host is done, keep only what apply needs: the result's
+// verdict, its facts and the registered value (register, or the failed
+// result a rescue reads).
+func (out *outcome) reported(t *playbook.Task) {
+	out.items = nil
+	out.res.Data, out.res.Diffs, out.res.Output, out.res.Secrets = nil, nil, "", nil
+	if t.Register == "" && !out.res.Failed {
+		out.registered = nil
+	}
+}
+
 func (p *playRun) ignore(t *playbook.Task, out *outcome) {
 	if out.res.Failed && t.IgnoreErrors && !out.unreach {
 		out.ignored = true

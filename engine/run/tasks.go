@@ -505,6 +505,7 @@ func (pr *printer) doneAt(i int) {
 	}
 	for pr.next < len(pr.on) && pr.fin[pr.next] {
 		pr.p.report(pr.t, pr.on[pr.next], pr.outs[pr.next])
+		pr.outs[pr.next].reported(pr.t)
 		pr.next++
 	}
 }
