@@ -52,8 +52,12 @@ const (
 // Host is one host's variables. It is not safe for concurrent writes; the
 // executor writes between tasks and only reads during them.
 type Host struct {
-	Name  string
-	vars  map[string]any
+	Name string
+	vars map[string]any
+	// level is each key's level, except a key at level Facts whose value
+	// is no template: it is in vars only (see levelOf). Gathered facts
+	// are most of a host's keys; with thousands of hosts their levels
+	// were megabytes.
 	level map[string]Level
 	// templ holds the keys whose value holds templates.
 	templ map[string]*lazy
@@ -80,6 +84,7 @@ func (h *Host) Set(key string, v any, lvl Level) {
 		return
 	}
 	if l := compileValue(v); l != nil {
+		h.level[key] = lvl // Resolve may leave it undefined: the level stays
 		h.templ[key] = l
 		h.vars[key] = l.tree
 	} else {
@@ -89,14 +94,30 @@ func (h *Host) Set(key string, v any, lvl Level) {
 
 // claim takes key for level lvl unless a higher level holds it.
 func (h *Host) claim(key string, lvl Level) bool {
-	if cur, ok := h.level[key]; ok && cur > lvl {
+	if cur, ok := h.levelOf(key); ok && cur > lvl {
 		return false
 	}
-	h.level[key] = lvl
+	if lvl == Facts {
+		delete(h.level, key)
+	} else {
+		h.level[key] = lvl
+	}
 	delete(h.broken, key)
 	h.dirty = true
 	h.version++
 	return true
+}
+
+// levelOf is key's level: the one recorded, else Facts for a key that has
+// a value (claim records every other level).
+func (h *Host) levelOf(key string) (Level, bool) {
+	if l, ok := h.level[key]; ok {
+		return l, true
+	}
+	if _, ok := h.vars[key]; ok {
+		return Facts, true
+	}
+	return 0, false
 }
 
 // store makes v, a final value, key's value.
@@ -212,7 +233,7 @@ func (h *Host) resolve(key string, state map[string]int8) {
 	}
 	delete(h.broken, key)
 	h.vars[key] = v
-	h.observed(key, v, h.level[key])
+	h.observed(key, v, h.level[key]) // a template's level is recorded
 }
 
 // With returns the host's variables overlaid with overlay (task vars, role

@@ -218,3 +218,55 @@ func TestOverridableByTask(t *testing.T) {
 		t.Errorf("both = %v, want set_fact", got)
 	}
 }
+
+// TestFactsLevel: a key at level Facts has no recorded level (see
+// levelOf), yet every level above and below it is kept as before,
+// whatever came first and whether the value was a template.
+func TestFactsLevel(t *testing.T) {
+	type set struct {
+		v   any
+		lvl Level
+	}
+	tests := []struct {
+		name    string
+		sets    []set
+		want    any // nil: undefined
+		byTask  bool
+		byParam bool
+	}{
+		{name: "fact alone", want: "fact", byTask: true, byParam: true,
+			sets: []set{{"fact", Facts}}},
+		{name: "lower after fact", want: "fact", byTask: true, byParam: true,
+			sets: []set{{"fact", Facts}, {"inventory", Inventory}, {"default", RoleDefaults}}},
+		{name: "fact over inventory", want: "fact", byTask: true, byParam: true,
+			sets: []set{{"inventory", Inventory}, {"fact", Facts}, {"again", Inventory}}},
+		{name: "fact again", want: "fact2", byTask: true, byParam: true,
+			sets: []set{{"fact", Facts}, {"fact2", Facts}}},
+		{name: "play over fact", want: "play", byTask: true, byParam: true,
+			sets: []set{{"fact", Facts}, {"play", PlayVars}, {"fact2", Facts}}},
+		{name: "set_fact over fact", want: "runtime", byParam: true,
+			sets: []set{{"fact", Facts}, {"runtime", Runtime}, {"fact2", Facts}}},
+		{name: "extra", want: "extra",
+			sets: []set{{"extra", Extra}, {"fact", Facts}}},
+		// A template at level Facts that cannot render leaves the key
+		// undefined, still at level Facts: the inventory cannot take it.
+		{name: "broken template fact", want: nil, byTask: true, byParam: true,
+			sets: []set{{"{{ .k }}", Facts}, {"inventory", Inventory}}},
+	}
+	for _, tt := range tests {
+		h := NewHost("a")
+		for _, s := range tt.sets {
+			h.Set("k", s.v, s.lvl)
+			h.Resolve()
+		}
+		if got, ok := h.Vars()["k"]; !reflect.DeepEqual(got, tt.want) || ok != (tt.want != nil) {
+			t.Errorf("%s: k = %v, want %v", tt.name, got, tt.want)
+		}
+		if got := h.OverridableByTask("k"); got != tt.byTask {
+			t.Errorf("%s: OverridableByTask = %v", tt.name, got)
+		}
+		if got := h.OverridableByParams("k"); got != tt.byParam {
+			t.Errorf("%s: OverridableByParams = %v", tt.name, got)
+		}
+	}
+}
