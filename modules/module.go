@@ -97,8 +97,13 @@ type Result struct {
 	// Data holds the module's own result fields (rc, stdout, stat, ...),
 	// readable through `register`.
 	Data map[string]any
-	// Facts become host variables (setup, set_fact).
+	// Facts become host variables (set_fact, include_vars).
 	Facts map[string]any
+	// Gathered are facts gathered about the host (setup), by their short
+	// names: each NAME becomes the variable ansible_NAME and the map
+	// itself ansible_facts. Kept once, so the thousands of hosts a task
+	// waits for do not hold each fact twice (see AllFacts).
+	Gathered map[string]any
 	// Secrets are values that must never be shown (tokens, keys).
 	Secrets []string
 	// Output is text shown under the task's result line whatever the
@@ -112,6 +117,32 @@ type Result struct {
 	// applied: Data is what the plan knew, without what Apply adds (a
 	// command's rc and output), so a condition over it would be a guess.
 	Planned bool
+}
+
+// AllFacts is every variable the result sets: Facts, and the gathered
+// facts under their two names.
+func (r *Result) AllFacts() map[string]any {
+	if r.Gathered == nil {
+		return r.Facts
+	}
+	m := make(map[string]any, len(r.Facts)+len(r.Gathered)+1)
+	for k, v := range r.Facts {
+		m[k] = v
+	}
+	r.EachGathered(func(k string, v any) { m[k] = v })
+	return m
+}
+
+// EachGathered calls f with each variable the gathered facts set:
+// ansible_facts, then ansible_NAME for each fact.
+func (r *Result) EachGathered(f func(key string, v any)) {
+	if r.Gathered == nil {
+		return
+	}
+	f("ansible_facts", r.Gathered)
+	for k, v := range r.Gathered {
+		f(FactName(k), v)
+	}
 }
 
 // Diff is a change of content, shown by --diff as a unified diff.

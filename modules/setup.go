@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unique"
 
 	"github.com/hapb/hapb/engine/conn"
 	"github.com/hapb/hapb/modules/remote"
@@ -57,20 +58,59 @@ func setupPlan(ctx context.Context, t *Task, params *setupParams) (*Plan, error)
 		return nil, fmt.Errorf("setup: gathering facts failed (exit %d): %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
 	facts := setupParse(remote.Parse(res.Stdout))
-	facts["gather_subset"] = params.GatherSubset
-	out := map[string]any{}
-	short := map[string]any{}
 	for k, v := range facts {
-		name := "ansible_" + k
-		if !setupMatch(params.Filter, name) {
-			continue
-		}
-		out[name] = v
-		short[k] = v
+		facts[k] = setupIntern(v)
 	}
-	out["ansible_facts"] = short
-	out["module_setup"] = true
-	return &Plan{Result: Result{Facts: out, Data: map[string]any{"ansible_facts": short}}}, nil
+	facts["gather_subset"] = params.GatherSubset
+	short := make(map[string]any, len(facts))
+	for k, v := range facts {
+		if setupMatch(params.Filter, FactName(k)) {
+			short[k] = v
+		}
+	}
+	return &Plan{Result: Result{Gathered: short, Facts: map[string]any{"module_setup": true},
+		Data: map[string]any{"ansible_facts": short}}}, nil
+}
+
+// FactName is the top-level variable of the gathered fact name:
+// ansible_NAME.
+func FactName(name string) string {
+	if n, ok := setupNamesOf[name]; ok {
+		return n
+	}
+	return "ansible_" + name
+}
+
+// setupNamesOf is each fact's top-level name, made once: every host's
+// variables hold these keys, and 5,000 hosts need not hold 5,000 copies
+// of them.
+var setupNamesOf = func() map[string]string {
+	m := map[string]string{}
+	for k := range setupParse(remote.Sections{}) {
+		m[k] = "ansible_" + k
+	}
+	m["gather_subset"] = "ansible_gather_subset"
+	return m
+}()
+
+// setupIntern returns v with its strings interned: most facts are the same
+// on every host (distribution, kernel, service manager), and the rest are
+// then copies that no longer hold on to the whole script's output they were
+// cut from.
+func setupIntern(v any) any {
+	switch v := v.(type) {
+	case string:
+		return unique.Make(v).Value()
+	case []string:
+		for i, s := range v {
+			v[i] = unique.Make(s).Value()
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = setupIntern(e)
+		}
+	}
+	return v
 }
 
 func setupMatch(patterns []string, name string) bool {

@@ -89,8 +89,8 @@ func TestSetupFilter(t *testing.T) {
 	if plan.Changed || plan.Apply != nil {
 		t.Error("setup must not change anything")
 	}
-	if plan.Facts["ansible_os_family"] != "RedHat" || plan.Facts["ansible_kernel"] != nil {
-		t.Errorf("filtered facts = %v", plan.Facts)
+	if all := plan.AllFacts(); all["ansible_os_family"] != "RedHat" || all["ansible_kernel"] != nil {
+		t.Errorf("filtered facts = %v", all)
 	}
 	if len(fake.Log) != 1 {
 		t.Errorf("want one remote command, got %d", len(fake.Log))
@@ -102,13 +102,14 @@ func TestSetupLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts := plan.Facts["ansible_facts"].(map[string]any)
+	all := plan.AllFacts()
+	facts := all["ansible_facts"].(map[string]any)
 	host, _ := os.Hostname()
 	if facts["nodename"] != host {
 		t.Errorf("nodename = %v, want %v", facts["nodename"], host)
 	}
 	for _, k := range []string{"kernel", "architecture", "os_family", "distribution_version"} {
-		if facts[k] == "" || plan.Facts["ansible_"+k] != facts[k] {
+		if facts[k] == "" || all["ansible_"+k] != facts[k] {
 			t.Errorf("%s = %q", k, facts[k])
 		}
 	}

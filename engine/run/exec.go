@@ -115,11 +115,11 @@ func (p *playRun) execHost(ctx context.Context, t *playbook.Task, h *hostState, 
 		all.Failed = all.Failed || io.res.Failed
 		all.Skipped = all.Skipped && io.res.Skipped
 		all.Secrets = append(all.Secrets, io.res.Secrets...)
-		if io.res.Facts != nil {
+		if io.res.Facts != nil || io.res.Gathered != nil {
 			if all.Facts == nil {
 				all.Facts = map[string]any{}
 			}
-			for k, fv := range io.res.Facts {
+			for k, fv := range io.res.AllFacts() {
 				all.Facts[k] = fv
 			}
 		}
@@ -453,13 +453,14 @@ func (p *playRun) share(t *playbook.Task, h *hostState, out *outcome) {
 	if t.Register != "" {
 		h.vars.SetData(t.Register, out.registered, vars.Runtime)
 	}
-	if len(out.res.Facts) > 0 && !out.res.Failed {
+	if (len(out.res.Facts) > 0 || out.res.Gathered != nil) && !out.res.Failed {
 		lvl := factsLevel(t)
 		to := h.vars
 		if other, ok := p.r.hosts[out.delegate]; ok && t.DelegateFacts {
 			to = other // delegate_facts: the facts are the delegate's
 		}
 		to.SetAllData(out.res.Facts, lvl)
+		out.res.EachGathered(func(k string, v any) { to.SetData(k, v, lvl) })
 		to.Resolve()
 	}
 	h.vars.Resolve()
