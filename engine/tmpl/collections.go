@@ -122,6 +122,19 @@ func length(v any) (int, error) {
 	return 0, fmt.Errorf("length: %T has no length", v)
 }
 
+// concat is the elements of every list, in order (Jinja's list + list).
+func concat(lists ...any) ([]any, error) {
+	out := []any{}
+	for _, v := range lists {
+		l, err := toList(v)
+		if err != nil {
+			return nil, fmt.Errorf("concat: %v", err)
+		}
+		out = append(out, l...)
+	}
+	return out, nil
+}
+
 // unique keeps the first of equal elements, in order.
 func unique(v any) ([]any, error) {
 	l, err := toList(v)

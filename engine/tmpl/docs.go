@@ -92,6 +92,7 @@ var funcDocs = []FuncDoc{
 	{"b64dec", "b64dec STRING", "STRING decoded from standard base64.", `{{ b64dec "aGFwYg==" }}`, "hapb"},
 	{"sha256", "sha256 STRING", "The hex SHA-256 of STRING.", `{{ sha256 "" }}`, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 	{"list", "list VALUE...", "A list of the VALUEs.", `{{ list 1 "a" }}`, `[1,"a"]`},
+	{"concat", "concat LIST...", "The elements of every LIST, in order (Jinja's a + b).", `{{ concat (list 1) (list "a" "b") }}`, `[1,"a","b"]`},
 	{"dict", "dict KEY VALUE...", "A map of KEY VALUE pairs.", `{{ dict "a" 1 "b" 2 }}`, `{"a":1,"b":2}`},
 	{"keys", "keys MAP", "The keys of MAP, sorted.", `{{ dict "b" 1 "a" 2 | keys }}`, `["a","b"]`},
 	{"values", "values MAP", "The values of MAP, in key order.", `{{ dict "b" 1 "a" 2 | values }}`, "[2,1]"},

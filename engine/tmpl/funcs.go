@@ -84,6 +84,7 @@ var funcs = template.FuncMap{
 
 	// Collections.
 	"list":       func(v ...any) []any { return v },
+	"concat":     concat,
 	"dict":       dict,
 	"keys":       keys,
 	"values":     values,

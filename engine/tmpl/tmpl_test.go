@@ -57,6 +57,9 @@ func TestRender(t *testing.T) {
 		{"{{ true }}", true},
 		{"{{ 1.0 }}", 1.0},
 		{"{{ list 1 2.5 }}", []any{1, 2.5}},
+		{"{{ concat .l (list \"h3\") .typed.etcd }}", []any{"h1", "h2", "h3", "e1", "e2"}},
+		{"{{ concat .l (ternary (list 1) (list) false) }}", []any{"h1", "h2"}},
+		{"{{ concat }}", []any{}},
 		// Text around the action, or several actions: a string.
 		{" {{ .l }}", ` ["h1","h2"]`},
 		{"n={{ .null }}", "n="},
