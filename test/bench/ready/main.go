@@ -14,7 +14,10 @@
 //     delegated result counts for the host it ran for, shown "host→delegate"),
 //     the number of hosts and the kind of wait;
 //   - the 15 tasks with the longest wall time, with what they waited for:
-//     package (yum, dnf, package, or a task named for an install), kubeadm
+//     package (yum, dnf, package, or a task named for an install), image
+//     (a command importing or pulling container images: ctr images
+//     import|pull, crictl pull, docker|nerdctl|podman load|pull; or a copy
+//     task named for images, shipping their archives), kubeadm
 //     (the kubeadm module, or a command running kubeadm init, join or
 //     upgrade), poll (a task that emitted retrying events: their number and
 //     the time from a host's first retry to its end; wait_for, which polls
@@ -27,15 +30,16 @@
 //     slowest host's time, that is the time when no host was working
 //     (connecting, the controller between tasks, results waiting for their
 //     turn in host order);
-//   - the unavoidable estimate: the sum over the package, kubeadm, service
-//     and poll tasks of the slowest host's time, minus the poll slack, and
+//   - the unavoidable estimate: the sum over the package, image, kubeadm,
+//     service and poll tasks of the slowest host's time, minus the poll slack, and
 //     wall ÷ unavoidable. The slack of a polled task is one retry interval:
 //     the condition may have held just after an attempt, and the host still
 //     slept the delay before the next. The events do not carry the delay, so
 //     it is the shortest interval seen between a host's retries (or from its
 //     last retry to its end), which is the delay plus one attempt: an upper
 //     bound. What is left is the waits a faster engine could not shorten:
-//     packages downloaded and installed, kubeadm's own work, services
+//     packages downloaded and installed, images shipped and imported (an
+//     offline install's image pull), kubeadm's own work, services
 //     starting, the cluster becoming Ready. A ratio near 1 says the run is
 //     at its waits; the rest is hapb's, the playbooks' order, or hosts
 //     idle while one host works.

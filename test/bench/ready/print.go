@@ -113,7 +113,7 @@ func (r *run) print(w io.Writer, source string) {
 	busy, byKind, slack := r.waits()
 	fmt.Fprintln(w, "\nwhere the wall time went: the slowest host's time of each task (in a free play, the tasks of its slowest chain), by wait")
 	tw = table(w)
-	for _, k := range []string{kindPackage, kindKubeadm, kindService, kindPoll, kindSleep, kindOther} {
+	for _, k := range []string{kindPackage, kindImage, kindKubeadm, kindService, kindPoll, kindSleep, kindOther} {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", k, dur(byKind[k]), percent(byKind[k], wall))
 	}
 	fmt.Fprintf(tw, "  engine overhead\t%s\t%s\t(no host working: wall minus the above)\n", dur(wall-busy), percent(wall-busy, wall))

@@ -259,6 +259,7 @@ func (t *task) slack() time.Duration {
 // The kinds of waits, in the order the report sums them.
 const (
 	kindPackage = "package"
+	kindImage   = "image"
 	kindKubeadm = "kubeadm"
 	kindPoll    = "poll"
 	kindService = "service"
@@ -267,10 +268,11 @@ const (
 )
 
 // unavoidable are the kinds whose time a faster engine would still wait.
-var unavoidable = []string{kindPackage, kindKubeadm, kindService, kindPoll}
+var unavoidable = []string{kindPackage, kindImage, kindKubeadm, kindService, kindPoll}
 
 var (
 	kubeadmCmd = regexp.MustCompile(`\bkubeadm\s+(init|join|upgrade)\b`)
+	imageCmd   = regexp.MustCompile(`\b(ctr\s.*\bimages?\s+(import|pull)|crictl\s+pull|(docker|nerdctl|podman)\s+(load|pull))\b`)
 	serviceCmd = regexp.MustCompile(`\bsystemctl\s+(\S+\s+)*(start|restart)\b`)
 	sleepCmd   = regexp.MustCompile(`(^|[;&|]\s*)sleep\s`)
 )
@@ -295,6 +297,8 @@ func (t *task) kind() string {
 		return kindKubeadm
 	case has("yum", "dnf", "package", "apt") || strings.Contains(name, "install"):
 		return kindPackage
+	case imageCmd.MatchString(cmds) || has("copy") && strings.Contains(name, "image"):
+		return kindImage
 	case has("systemd", "service", "systemd_service") || serviceCmd.MatchString(cmds):
 		return kindService
 	case has("pause") || sleepCmd.MatchString(cmds):
