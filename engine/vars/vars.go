@@ -17,6 +17,7 @@ package vars
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 
@@ -57,8 +58,10 @@ type Host struct {
 	// level is each key's level, except a key at level Facts whose value
 	// is no template: it is in vars only (see levelOf). Gathered facts
 	// are most of a host's keys; with thousands of hosts their levels
-	// were megabytes.
-	level map[string]Level
+	// were megabytes. Hosts share equal levels (see levels).
+	level *levels
+	// levelsChanged: level was written since Resolve last interned it.
+	levelsChanged bool
 	// templ holds the keys whose value holds templates.
 	templ map[string]*lazy
 	// broken holds why a templated variable could not be rendered.
@@ -72,8 +75,9 @@ type Host struct {
 
 // NewHost returns a host with no variables.
 func NewHost(name string) *Host {
-	return &Host{Name: name, vars: map[string]any{}, level: map[string]Level{},
-		templ: map[string]*lazy{}, broken: map[string]error{}}
+	// templ and broken are made when first written: most hosts have
+	// neither (reading and deleting from a nil map are fine).
+	return &Host{Name: name, vars: map[string]any{}, level: &levels{m: map[string]Level{}}}
 }
 
 // Set sets key at level unless a higher level already holds it. v is
@@ -84,7 +88,10 @@ func (h *Host) Set(key string, v any, lvl Level) {
 		return
 	}
 	if l := compileValue(v); l != nil {
-		h.level[key] = lvl // Resolve may leave it undefined: the level stays
+		h.setLevel(key, lvl, true) // Resolve may leave it undefined: the level stays
+		if h.templ == nil {
+			h.templ = map[string]*lazy{}
+		}
 		h.templ[key] = l
 		h.vars[key] = l.tree
 	} else {
@@ -97,11 +104,7 @@ func (h *Host) claim(key string, lvl Level) bool {
 	if cur, ok := h.levelOf(key); ok && cur > lvl {
 		return false
 	}
-	if lvl == Facts {
-		delete(h.level, key)
-	} else {
-		h.level[key] = lvl
-	}
+	h.setLevel(key, lvl, false)
 	delete(h.broken, key)
 	h.dirty = true
 	h.version++
@@ -111,13 +114,32 @@ func (h *Host) claim(key string, lvl Level) bool {
 // levelOf is key's level: the one recorded, else Facts for a key that has
 // a value (claim records every other level).
 func (h *Host) levelOf(key string) (Level, bool) {
-	if l, ok := h.level[key]; ok {
+	if l, ok := h.level.get(key); ok {
 		return l, true
 	}
 	if _, ok := h.vars[key]; ok {
 		return Facts, true
 	}
 	return 0, false
+}
+
+// setLevel records key's level: none for Facts unless record (a
+// template's, see levelOf). Shared levels are copied first.
+func (h *Host) setLevel(key string, lvl Level, record bool) {
+	cur, ok := h.level.get(key)
+	implicit := lvl == Facts && !record
+	if implicit && !ok || !implicit && ok && cur == lvl {
+		return
+	}
+	if h.level.shared {
+		h.level = &levels{m: maps.Clone(h.level.m)}
+	}
+	if implicit {
+		delete(h.level.m, key)
+	} else {
+		h.level.m[key] = lvl
+	}
+	h.levelsChanged = true
 }
 
 // store makes v, a final value, key's value.
@@ -186,6 +208,9 @@ func (h *Host) Resolve() {
 	}
 	h.dirty = false
 	h.version++
+	if h.levelsChanged {
+		h.level, h.levelsChanged = intern(h.level), false
+	}
 	if len(h.templ) == 0 {
 		return
 	}
@@ -208,7 +233,7 @@ func (h *Host) resolve(key string, state map[string]int8) {
 	case 2:
 		return
 	case 1:
-		h.broken[key] = fmt.Errorf("variable %q refers to itself", key)
+		h.setBroken(key, fmt.Errorf("variable %q refers to itself", key))
 		delete(h.vars, key)
 		return
 	}
@@ -218,7 +243,7 @@ func (h *Host) resolve(key string, state map[string]int8) {
 		if _, ok := h.templ[dep]; ok && dep != key {
 			h.resolve(dep, state)
 		} else if dep == key {
-			h.broken[key] = fmt.Errorf("variable %q refers to itself", key)
+			h.setBroken(key, fmt.Errorf("variable %q refers to itself", key))
 			delete(h.vars, key)
 			state[key] = 2
 			return
@@ -227,13 +252,20 @@ func (h *Host) resolve(key string, state map[string]int8) {
 	v, err := tmpl.Render(l.tree, h.vars)
 	state[key] = 2
 	if err != nil {
-		h.broken[key] = err
+		h.setBroken(key, err)
 		delete(h.vars, key)
 		return
 	}
 	delete(h.broken, key)
 	h.vars[key] = v
-	h.observed(key, v, h.level[key]) // a template's level is recorded
+	h.observed(key, v, h.level.m[key]) // a template's level is recorded
+}
+
+func (h *Host) setBroken(key string, err error) {
+	if h.broken == nil {
+		h.broken = map[string]error{}
+	}
+	h.broken[key] = err
 }
 
 // With returns the host's variables overlaid with overlay (task vars, role
@@ -247,7 +279,7 @@ func (h *Host) With(overlay map[string]any) map[string]any {
 		m[k] = v
 	}
 	for k, v := range overlay {
-		if h.level[k] < Extra {
+		if h.level.m[k] < Extra {
 			m[k] = v
 		}
 	}
@@ -257,12 +289,12 @@ func (h *Host) With(overlay map[string]any) map[string]any {
 // OverridableByTask reports whether a block's or task's vars may override
 // key: in Ansible they are levels 16 and 17, below include_vars, set_fact
 // and register (18, 19), which therefore keep their value in the task.
-func (h *Host) OverridableByTask(key string) bool { return h.level[key] < IncludeVars }
+func (h *Host) OverridableByTask(key string) bool { return h.level.m[key] < IncludeVars }
 
 // OverridableByParams reports whether role params and include params may
 // override key: only extra vars and magic variables win over them (levels
 // 20 and 21), as With has it.
-func (h *Host) OverridableByParams(key string) bool { return h.level[key] < Extra }
+func (h *Host) OverridableByParams(key string) bool { return h.level.m[key] < Extra }
 
 // Undefined turns an undefined-variable error about a broken variable into
 // one that says why it is undefined.

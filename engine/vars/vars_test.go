@@ -270,3 +270,41 @@ func TestFactsLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedLevels: hosts with equal levels share them, and a write to one
+// host's levels leaves the other's alone.
+func TestSharedLevels(t *testing.T) {
+	a, b := NewHost("a"), NewHost("b")
+	for _, h := range []*Host{a, b} {
+		h.Set("ansible_host", h.Name, Inventory)
+		h.Set("role", "worker", PlayVars)
+		h.SetData("ansible_kernel", "6.1", Facts)
+		h.Resolve()
+	}
+	if a.level != b.level {
+		t.Fatal("equal levels are not shared")
+	}
+	a.SetData("role", "registered", Runtime)
+	a.Resolve()
+	tests := []struct {
+		h      *Host
+		byTask bool
+		want   any
+	}{
+		{h: a, byTask: false, want: "registered"},
+		{h: b, byTask: true, want: "play"},
+	}
+	for _, tt := range tests {
+		tt.h.Set("role", "play", PlayVars)
+		tt.h.Resolve()
+		if got := tt.h.OverridableByTask("role"); got != tt.byTask {
+			t.Errorf("%s: OverridableByTask(role) = %v, want %v", tt.h.Name, got, tt.byTask)
+		}
+		if got := tt.h.Vars()["role"]; got != tt.want {
+			t.Errorf("%s: role = %v, want %v", tt.h.Name, got, tt.want)
+		}
+	}
+	if a.level == b.level {
+		t.Error("a host's write changed levels another host shares")
+	}
+}
