@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -322,7 +323,10 @@ func writeHeap(t *testing.T, file string) {
 type memSampler struct {
 	done                chan struct{}
 	heap, stacks, goros uint64
-	stopped             chan struct{}
+	// startStack is the largest size new goroutines' stacks started at
+	// (the runtime's average stack in use, rounded up to a power of 2).
+	startStack uint64
+	stopped    chan struct{}
 }
 
 func sampleMemory() *memSampler {
@@ -345,6 +349,10 @@ func sampleMemory() *memSampler {
 			m.heap = max(m.heap, ms.HeapInuse)
 			m.stacks = max(m.stacks, ms.StackInuse)
 			m.goros = max(m.goros, uint64(runtime.NumGoroutine()))
+			start := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+			if metrics.Read(start); start[0].Value.Kind() == metrics.KindUint64 {
+				m.startStack = max(m.startStack, start[0].Value.Uint64())
+			}
 			select {
 			case <-m.done:
 				return
@@ -358,5 +366,5 @@ func sampleMemory() *memSampler {
 func (m *memSampler) stop() string {
 	close(m.done)
 	<-m.stopped
-	return fmt.Sprintf("heap in use %d MB, stacks %d MB, %d goroutines", m.heap>>20, m.stacks>>20, m.goros)
+	return fmt.Sprintf("heap in use %d MB, stacks %d MB, %d goroutines (stacks starting at %d KB)", m.heap>>20, m.stacks>>20, m.goros, m.startStack>>10)
 }
