@@ -218,6 +218,7 @@ func (p *playRun) setPlayHosts() {
 		h.vars.Set("ansible_play_hosts", play, vars.Magic)
 		h.vars.Set("ansible_play_batch", batch, vars.Magic)
 		h.vars.Set("play_hosts", batch, vars.Magic)
+		h.vars.ShareLevels()
 	}
 }
 

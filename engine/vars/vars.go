@@ -199,6 +199,16 @@ func (h *Host) Has(key string) bool { _, ok := h.vars[key]; return ok }
 // template failed to render; nil otherwise.
 func (h *Host) Broken(key string) error { return h.broken[key] }
 
+// ShareLevels shares the host's levels with the hosts whose levels are
+// equal, if they changed since (Resolve does it too). The executor calls
+// it once it has set a batch's magic variables, so that hosts do not
+// each keep their own copy while the batch runs.
+func (h *Host) ShareLevels() {
+	if h.levelsChanged {
+		h.level, h.levelsChanged = intern(h.level), false
+	}
+}
+
 // Resolve renders the templated variables if anything changed since the last
 // call. A variable whose template fails is left undefined and remembered in
 // Broken: it is an error only where it is used, as in Ansible.
@@ -208,9 +218,7 @@ func (h *Host) Resolve() {
 	}
 	h.dirty = false
 	h.version++
-	if h.levelsChanged {
-		h.level, h.levelsChanged = intern(h.level), false
-	}
+	h.ShareLevels()
 	if len(h.templ) == 0 {
 		return
 	}
