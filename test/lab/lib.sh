@@ -26,12 +26,25 @@ MEMCG=/sys/fs/cgroup/memory/hapb-lab
 # containerd then make their kubepods inside the node's own subtree
 # (libcontainer builds paths from PID 1's cgroup), never in a tree another
 # node shares, and the memory limit covers the node's pods.
+# Every container also has one in the unified hierarchy (cgroup v2, mounted
+# at /sys/fs/cgroup/unified on this hybrid machine): systemd-nspawn takes its
+# own cgroup from there and makes the container's (payload/) under it, in
+# that hierarchy and in name=systemd. Left at the root, every container's
+# systemd shared one /payload: a node's kubelet removed the other nodes'
+# pod cgroups as orphans (kubectl exec then failed), and two containers
+# starting the same unit raced for one cgroup (219/CGROUP).
 lab_cgroup_roots() {
   local d
   for d in /sys/fs/cgroup/*/; do
     d=${d%/}
     [ -f "$d/cgroup.procs" ] && [ "$(stat -f -c %T "$d")" = cgroupfs ] && echo "$d/hapb-lab"
   done
+  lab_unified_root
+}
+lab_unified_root() {
+  local d=/sys/fs/cgroup/unified
+  [ -f "$d/cgroup.procs" ] && [ "$(stat -f -c %T "$d")" = cgroup2fs ] && echo "$d/hapb-lab"
+  return 0
 }
 REPO_MOUNT=/srv/hapb-lab-repo
 
