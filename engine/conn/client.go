@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,8 +15,8 @@ import (
 )
 
 // liveClient is one SSH connection. It needs no goroutine of its own
-// (x/crypto runs three a connection, newClient one; at 5,000 hosts every
-// goroutine a connection is ~12 MB of stacks and g's): its net.Conn says when it closes,
+// (x/crypto runs three a connection; at 5,000 hosts every goroutine a
+// connection is ~20 MB of stacks and g's): its net.Conn says when it closes,
 // which x/crypto does as the connection ends, and keepalives run from a
 // timer, in a goroutine only while one is in flight.
 type liveClient struct {
@@ -68,43 +70,125 @@ func (w *watchedConn) whenClosed(f func()) {
 	}
 }
 
-// newClient is ssh.NewClient with one goroutine instead of three.
+// newClient is ssh.NewClient without goroutines of its own.
 //
 // ssh.NewClient starts a goroutine that answers the server's global
 // requests, one that rejects the channels the server opens and one that
 // waits for the end to close port forwards (which hapb never asks for). At
 // 5,000 hosts those are 15,000 goroutines, ~30 MB of stacks and g's. An
 // ssh.Client made from its exported Conn alone serves sessions and
-// DialContext (bastions) the same: both only open channels. The one
-// goroutine left answers both as x/crypto does (a request is refused, as
-// OpenSSH refuses the server's keepalives; a channel is rejected as of an
-// unknown type) and ends when x/crypto closes both channels, as the
-// connection ends. Not set up: Client.HandleChannelOpen and Listen, unused
-// by hapb.
+// DialContext (bastions) the same: both only open channels. The server's
+// requests and channel opens are answered as x/crypto does (a request is
+// refused, as OpenSSH refuses the server's keepalives; a channel is
+// rejected as of an unknown type), by a goroutine shared with other
+// connections (answers). Not set up: Client.HandleChannelOpen and
+// Listen, unused by hapb.
 func newClient(c ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) *ssh.Client {
-	go serveServerMessages(chans, reqs)
+	serverAnswers.answer(chans, reqs)
 	return &ssh.Client{Conn: c}
 }
 
-// serveServerMessages answers what the server asks of the client until the
-// connection ends.
-func serveServerMessages(chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
-	for chans != nil || reqs != nil {
-		select {
-		case ch, ok := <-chans:
-			if !ok {
-				chans = nil
-				continue
+// answerGroupSize is how many connections one goroutine answers for.
+// x/crypto stalls a connection once 16 of the server's messages are left
+// unread, so something must read them all the time; they are rare
+// (OpenSSH sends its host keys once, and keepalives if ClientAliveInterval
+// is set), and a goroutine a connection was at 5,000 hosts 5,000
+// goroutines, ~20 MB of stacks and g's that the collector's pacing counts
+// twice. One wake-up selects over 2 × 64 channels: a few microseconds.
+const answerGroupSize = 64
+
+// answerGroup is one goroutine answering the server's messages for up to
+// answerGroupSize connections.
+type answerGroup struct {
+	of    *answers
+	conns int             // connections it answers for; guarded by of.mu
+	add   chan serverMsgs // never blocks: a group has at most conns adds unread
+}
+
+// serverMsgs is what x/crypto hands the client of a connection's server:
+// the channels it opens and its global requests. x/crypto closes both as
+// the connection ends.
+type serverMsgs struct {
+	chans <-chan ssh.NewChannel
+	reqs  <-chan *ssh.Request
+}
+
+// answers are the answerGroups of a process.
+type answers struct {
+	mu   sync.Mutex
+	room []*answerGroup // the groups with room for one more connection
+}
+
+var serverAnswers answers
+
+// answer answers a connection's server until the connection ends.
+func (a *answers) answer(chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := len(a.room)
+	if n == 0 {
+		g := &answerGroup{of: a, add: make(chan serverMsgs, answerGroupSize)}
+		a.room = append(a.room, g)
+		go g.serve()
+		n++
+	}
+	g := a.room[n-1]
+	if g.conns++; g.conns == answerGroupSize {
+		a.room = a.room[:n-1]
+	}
+	g.add <- serverMsgs{chans, reqs}
+}
+
+// serve answers its connections' servers. It ends once the last of them
+// has ended: no connection can be added after that, since the group leaves
+// the room under the same lock.
+func (g *answerGroup) serve() {
+	cases := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(g.add)}}
+	open := []*int{nil} // per case: how many of its connection's two channels are open
+	for {
+		i, v, ok := reflect.Select(cases)
+		switch {
+		case i == 0:
+			m := v.Interface().(serverMsgs)
+			both := new(int)
+			*both = 2
+			cases = append(cases,
+				reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.chans)},
+				reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.reqs)})
+			open = append(open, both, both)
+		case !ok: // one of a connection's channels closed: stop watching it
+			left := open[i]
+			last := len(cases) - 1
+			cases[i], open[i] = cases[last], open[last]
+			cases, open = cases[:last], open[:last]
+			if *left--; *left == 0 && g.ended() {
+				return
 			}
-			ch.Reject(ssh.UnknownChannelType, fmt.Sprintf("unknown channel type: %v", ch.ChannelType()))
-		case r, ok := <-reqs:
-			if !ok {
-				reqs = nil
-				continue
+		default:
+			switch m := v.Interface().(type) {
+			case ssh.NewChannel:
+				m.Reject(ssh.UnknownChannelType, fmt.Sprintf("unknown channel type: %v", m.ChannelType()))
+			case *ssh.Request:
+				m.Reply(false, nil)
 			}
-			r.Reply(false, nil)
 		}
 	}
+}
+
+// ended counts a connection of g's out and reports whether g is done.
+func (g *answerGroup) ended() bool {
+	a := g.of
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	g.conns--
+	switch g.conns {
+	case answerGroupSize - 1: // it was full: it has room again
+		a.room = append(a.room, g)
+	case 0:
+		a.room = slices.DeleteFunc(a.room, func(r *answerGroup) bool { return r == g })
+		return true
+	}
+	return false
 }
 
 // newLiveClient watches c, whose transport is nc.

@@ -325,11 +325,13 @@ func TestDialReuses(t *testing.T) {
 // servers and agents run goroutines of their own).
 var hapbFrame = regexp.MustCompile(`/engine/conn/[a-z]+\.go:`)
 
-// TestSSHIdleGoroutines: an open, idle connection runs four goroutines:
-// x/crypto's three (key exchange, read loop, mux loop) and one of hapb's
-// that answers the server's requests and channel opens (newClient, instead
-// of ssh.NewClient's three); at thousands of hosts each one a connection
-// costs megabytes of stacks. Keepalives still go out, from a timer.
+// TestSSHIdleGoroutines: an open, idle connection runs x/crypto's three
+// goroutines (key exchange, read loop, mux loop) and none of hapb's: the
+// server's requests and channel opens are answered by a goroutine shared
+// by up to answerGroupSize connections (newClient, instead of
+// ssh.NewClient's three); at thousands of hosts each goroutine a
+// connection costs megabytes of stacks. Keepalives still go out, from a
+// timer.
 func TestSSHIdleGoroutines(t *testing.T) {
 	s := startSSHD(t)
 	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 50 * time.Millisecond })
@@ -338,13 +340,17 @@ func TestSSHIdleGoroutines(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // a few keepalives
 	var b bytes.Buffer
 	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	conn := 0
+	conn, groups := 0, 0
 	for _, g := range strings.Split(b.String(), "\n\n") {
 		// A keepalive in flight is allowed: it lives for one round trip.
 		if strings.Contains(g, "(*liveClient).ping") || strings.Contains(g, "testing.tRunner") {
 			continue
 		}
-		if strings.Contains(g, "serveServerMessages") || strings.Contains(g, "golang.org/x/crypto/ssh.") {
+		if strings.Contains(g, "(*answerGroup).serve") {
+			groups++
+			continue
+		}
+		if strings.Contains(g, "golang.org/x/crypto/ssh.") {
 			conn++
 			continue
 		}
@@ -352,8 +358,26 @@ func TestSSHIdleGoroutines(t *testing.T) {
 			t.Errorf("a goroutine of hapb's stays with the connection:\n%s", g)
 		}
 	}
-	if conn != 4 {
-		t.Errorf("%d goroutines for an idle connection, want 4:\n%s", conn, b.String())
+	if conn != 3 || groups != 1 {
+		t.Errorf("%d goroutines of x/crypto's and %d answering groups for one idle connection, want 3 and 1:\n%s", conn, groups, b.String())
 	}
 	mustRun(t, c, &Cmd{Args: []string{"true"}})
+}
+
+// TestSSHAnswersServerKeepalives: OpenSSH with ClientAliveInterval asks an
+// idle client every interval whether it is alive, and ends the connection
+// after ClientAliveCountMax questions left unanswered (here within 5 s,
+// measured). hapb's own keepalives are off, so only the answers keep it open. (A
+// command would still run after a cut: hapb reconnects once; sshd's log
+// says whether it cut.)
+func TestSSHAnswersServerKeepalives(t *testing.T) {
+	s := startSSHD(t, "ClientAliveInterval 1", "ClientAliveCountMax 1", "LogLevel INFO")
+	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 0 })
+	c := s.dial(t, d)
+	mustRun(t, c, &Cmd{Args: []string{"true"}})
+	time.Sleep(6 * time.Second)
+	mustRun(t, c, &Cmd{Args: []string{"true"}})
+	if log := s.log.String(); strings.Contains(log, "client not responding") {
+		t.Errorf("sshd cut the idle connection: its keepalives went unanswered:\n%s", log)
+	}
 }
