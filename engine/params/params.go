@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hapb/hapb/engine/diag"
 	"github.com/hapb/hapb/engine/tmpl"
@@ -99,13 +100,39 @@ type Field struct {
 	index    []int
 }
 
-// Fields lists the parameters of a params struct (pointer or value).
+// Fields lists the parameters of a params struct (pointer or value). The
+// list is shared: read it, do not change it.
 func Fields(v any) []Field {
 	t := reflect.TypeOf(v)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return fields(t)
+	return structOf(t).fields
+}
+
+// structParams is what decoding needs of a params struct type, read from
+// its tags once: a run decodes every task's params for every host.
+type structParams struct {
+	fields []Field
+	byName map[string]*Field // names and aliases
+}
+
+var structCache sync.Map // reflect.Type → *structParams
+
+func structOf(t reflect.Type) *structParams {
+	if sp, ok := structCache.Load(t); ok {
+		return sp.(*structParams)
+	}
+	fs := fields(t)
+	sp := &structParams{fields: fs, byName: make(map[string]*Field, len(fs))}
+	for i := range fs {
+		sp.byName[fs[i].Name] = &fs[i]
+		for _, a := range fs[i].Aliases {
+			sp.byName[a] = &fs[i]
+		}
+	}
+	structCache.Store(t, sp)
+	return sp
 }
 
 func fields(t reflect.Type) []Field {
@@ -178,14 +205,8 @@ func join(path, name string) string {
 }
 
 func decodeStruct(args map[string]any, v reflect.Value, path string, validate bool) error {
-	fs := fields(v.Type())
-	byName := make(map[string]*Field, len(fs))
-	for i := range fs {
-		byName[fs[i].Name] = &fs[i]
-		for _, a := range fs[i].Aliases {
-			byName[a] = &fs[i]
-		}
-	}
+	sp := structOf(v.Type())
+	fs, byName := sp.fields, sp.byName
 	set := make(map[string]string, len(args))
 	keys := make([]string, 0, len(args))
 	for k := range args {
