@@ -237,9 +237,11 @@ func (w *fileWriter) Close() error {
 }
 
 // env is what every command of a host sees: PATH has the fake
-// package manager only.
+// package manager only; SHELL is the login shell, as sshd sets it (without
+// it hapb takes the login shell for one that may not be POSIX, and wraps
+// every command in one more sh -c).
 func hostEnv(name, bin string) expand.Environ {
-	return expand.ListEnviron("PATH="+bin, "HOME=/root", "USER=root", "LOGNAME=root", "HOSTNAME="+name, "LANG=C")
+	return expand.ListEnviron("PATH="+bin, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash", "HOSTNAME="+name, "LANG=C")
 }
 
 // bin reads the fake command name from fakebin/, once per fleet.
