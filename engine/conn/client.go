@@ -94,8 +94,11 @@ func newClient(c ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request
 // (OpenSSH sends its host keys once, and keepalives if ClientAliveInterval
 // is set), and a goroutine a connection was at 5,000 hosts 5,000
 // goroutines, ~20 MB of stacks and g's that the collector's pacing counts
-// twice. One wake-up selects over 2 × 64 channels: a few microseconds.
-const answerGroupSize = 64
+// twice. A wake-up (a message, a connection added or ended) selects over 2
+// × 16 channels: about 2 µs and 2 KB of garbage (measured), where 64 a
+// group made reflect.Select 4% of what a fleet run allocates. 5,000 hosts
+// take 313 goroutines.
+const answerGroupSize = 16
 
 // answerGroup is one goroutine answering the server's messages for up to
 // answerGroupSize connections.
@@ -149,13 +152,21 @@ func (g *answerGroup) serve() {
 		i, v, ok := reflect.Select(cases)
 		switch {
 		case i == 0:
-			m := v.Interface().(serverMsgs)
-			both := new(int)
-			*both = 2
-			cases = append(cases,
-				reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.chans)},
-				reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.reqs)})
-			open = append(open, both, both)
+			// Connections come in bursts (forks at once): take every one
+			// waiting, for one Select (which allocates its cases) less each.
+			for m, more := v.Interface().(serverMsgs), true; more; {
+				both := new(int)
+				*both = 2
+				cases = append(cases,
+					reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.chans)},
+					reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(m.reqs)})
+				open = append(open, both, both)
+				select {
+				case m = <-g.add:
+				default:
+					more = false
+				}
+			}
 		case !ok: // one of a connection's channels closed: stop watching it
 			left := open[i]
 			last := len(cases) - 1
