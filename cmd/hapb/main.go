@@ -11,12 +11,15 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/hapb/hapb/engine/run"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
 func main() {
+	run.TuneGC()
 	app := newApp()
 	if err := app.Run(interspersed(os.Args, app.Commands)); err != nil {
 		code := 1

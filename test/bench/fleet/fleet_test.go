@@ -72,6 +72,7 @@ func TestFleet(t *testing.T) {
 		}
 	}
 	raiseNoFile(t)
+	gogc := run.TuneGC() // the controller's collector as hapb run sets it
 	if *heapFlag != "" || *peakFlag != "" {
 		runtime.MemProfileRate = 16 << 10 // a host's few KB show up
 	}
@@ -114,8 +115,8 @@ func TestFleet(t *testing.T) {
 	}
 	rss := peakRSS(t)
 	if *floorFlag == "none" {
-		t.Logf("%d hosts × %d tasks (%s), forks %d, no floor, known_hosts %s, servers %s; controller peak RSS %d MB",
-			len(hosts), b.tasks, filepath.Base(*bookFlag), *forksFlag, *knownFlag, *serversFlag, rss>>20)
+		t.Logf("%d hosts × %d tasks (%s), forks %d, no floor, known_hosts %s, servers %s, GOGC %s; controller peak RSS %d MB",
+			len(hosts), b.tasks, filepath.Base(*bookFlag), *forksFlag, *knownFlag, *serversFlag, gogc, rss>>20)
 		for i, run := range []string{"first", "second"} {
 			n := time.Duration(len(hosts) * b.tasks)
 			t.Logf("%s run: hapb %s; per task-host %s wall, %s controller CPU", run, hapb[i],
@@ -149,8 +150,8 @@ func TestFleet(t *testing.T) {
 	}
 
 	n, tasks := len(hosts), b.tasks
-	t.Logf("%d hosts × %d tasks (%s), forks %d, floor %s, known_hosts %s, servers %s; controller peak RSS %d MB",
-		n, tasks, filepath.Base(*bookFlag), *forksFlag, *floorFlag, *knownFlag, *serversFlag, rss>>20)
+	t.Logf("%d hosts × %d tasks (%s), forks %d, floor %s, known_hosts %s, servers %s, GOGC %s; controller peak RSS %d MB",
+		n, tasks, filepath.Base(*bookFlag), *forksFlag, *floorFlag, *knownFlag, *serversFlag, gogc, rss>>20)
 	row := fmt.Sprintf("| %s | %d | %d | %d, %s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
 	csv := fmt.Sprintf("%s,%d,%d,%d,%s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
 	for i, run := range []string{"first", "second"} {
