@@ -1,7 +1,8 @@
 # The fleet figure of test/bench/README.md: time per task-host and the
 # controller's peak memory against the fleet's size, from results.csv (the
-# runs of 2026-12-05 after the known_hosts index and the connection's
-# memory cuts) and results-before.csv (the runs before them)
+# runs of 2026-12-06 at 500cc4c: answering goroutines shared, GOGC 70) and
+# results-before.csv (the runs of 2026-12-05 after the known_hosts index
+# and the connection's memory cuts)
 # (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
 # writes them). Reproduce: see "Fleet at 100, 1,000 and 5,000 hosts" there,
 # then `gnuplot plot.gp` in this directory (Debian's gnuplot-nox).
