@@ -101,7 +101,10 @@ func newClient(c ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request
 const answerGroupSize = 16
 
 // answerGroup is one goroutine answering the server's messages for up to
-// answerGroupSize connections.
+// answerGroupSize connections. An answer is one small packet, queued by
+// x/crypto during a key exchange; one that blocks (a peer that stopped
+// reading, its TCP window full) holds the group's other answers until the
+// keepalive watchdog closes that connection.
 type answerGroup struct {
 	of    *answers
 	conns int             // connections it answers for; guarded by of.mu

@@ -367,9 +367,9 @@ func TestSSHIdleGoroutines(t *testing.T) {
 // TestSSHAnswersServerKeepalives: OpenSSH with ClientAliveInterval asks an
 // idle client every interval whether it is alive, and ends the connection
 // after ClientAliveCountMax questions left unanswered (here within 5 s,
-// measured). hapb's own keepalives are off, so only the answers keep it open. (A
-// command would still run after a cut: hapb reconnects once; sshd's log
-// says whether it cut.)
+// measured). hapb's own keepalives are off, so only the answers keep it
+// open. (A command would still run after a cut: hapb reconnects once;
+// sshd's log says whether it cut.)
 func TestSSHAnswersServerKeepalives(t *testing.T) {
 	s := startSSHD(t, "ClientAliveInterval 1", "ClientAliveCountMax 1", "LogLevel INFO")
 	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 0 })
