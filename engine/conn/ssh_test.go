@@ -372,7 +372,7 @@ func TestSSHIdleGoroutines(t *testing.T) {
 // sshd's log says whether it cut.)
 func TestSSHAnswersServerKeepalives(t *testing.T) {
 	s := startSSHD(t, "ClientAliveInterval 1", "ClientAliveCountMax 1", "LogLevel INFO")
-	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = 0 })
+	d := s.dialer(t, func(o *DialerOptions) { o.KeepAlive = -1 })
 	c := s.dial(t, d)
 	mustRun(t, c, &Cmd{Args: []string{"true"}})
 	time.Sleep(6 * time.Second)
