@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -379,5 +381,69 @@ func TestSSHAnswersServerKeepalives(t *testing.T) {
 	mustRun(t, c, &Cmd{Args: []string{"true"}})
 	if log := s.log.String(); strings.Contains(log, "client not responding") {
 		t.Errorf("sshd cut the idle connection: its keepalives went unanswered:\n%s", log)
+	}
+}
+
+// chunks is a reader that returns its parts one Read at a time, then err.
+type chunks struct {
+	parts []string
+	err   error
+}
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(c.parts) == 0 {
+		return 0, c.err
+	}
+	n := copy(p, c.parts[0])
+	c.parts[0] = c.parts[0][n:]
+	if c.parts[0] == "" {
+		c.parts = c.parts[1:]
+	}
+	return n, nil
+}
+
+// TestOutput: a command's output is what came, in order, whatever the
+// reads; a failed read is reported with what came before it; an empty
+// stream takes no memory of its own.
+func TestOutput(t *testing.T) {
+	broken := errors.New("channel broke")
+	big := strings.Repeat("x", 100<<10) // more than one pooled buffer
+	tests := []struct {
+		name  string
+		parts []string
+		err   error
+		want  string
+	}{
+		{"empty", nil, io.EOF, ""},
+		{"a line", []string{"ok\n"}, io.EOF, "ok\n"},
+		{"reads", []string{"a", "bc", "", "def\n"}, io.EOF, "abcdef\n"},
+		{"large", []string{big, "end"}, io.EOF, big + "end"},
+		{"broken", []string{"partial"}, broken, "partial"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var o output
+			n, err := io.Copy(&o, &chunks{parts: slices.Clone(tt.parts), err: tt.err})
+			if tt.err != io.EOF && !errors.Is(err, tt.err) {
+				t.Errorf("err %v, want %v", err, tt.err)
+			}
+			if tt.err == io.EOF && err != nil {
+				t.Errorf("err %v", err)
+			}
+			if got := string(o.bytes()); got != tt.want || n != int64(len(tt.want)) {
+				t.Errorf("got %d bytes %.20q, want %d %.20q", n, got, len(tt.want), tt.want)
+			}
+			if o.bytes() == nil {
+				t.Error("nil output, want empty")
+			}
+		})
+	}
+	o, empty := &output{}, &chunks{err: io.EOF}
+	allocs := testing.AllocsPerRun(100, func() {
+		o.b = nil
+		io.Copy(o, empty)
+	})
+	if allocs != 0 {
+		t.Errorf("%.0f allocations for an empty stream, want none", allocs)
 	}
 }
