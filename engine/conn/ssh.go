@@ -105,8 +105,9 @@ func (c *sshConn) runWrapped(ctx context.Context, line string, stdin io.Reader, 
 	defer s.Close()
 	var stdout, stderr output
 	s.Stdout, s.Stderr = &stdout, &stderr
-	stdinErr := make(chan error, 1)
+	var stdinErr chan error // nil without stdin: never ready
 	if stdin != nil {
+		stdinErr = make(chan error, 1)
 		w, err := s.StdinPipe()
 		if err != nil {
 			return nil, err
