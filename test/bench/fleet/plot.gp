@@ -1,6 +1,6 @@
 # The fleet figure of test/bench/README.md: time per task-host and the
 # controller's peak memory against the fleet's size, from results.csv (the
-# runs of 2026-12-06 at 500cc4c: answering goroutines shared, GOGC 70) and
+# runs of 2026-12-06 at cb775c8: answering goroutines shared, GOGC 70) and
 # results-before.csv (the runs of 2026-12-05 after the known_hosts index
 # and the connection's memory cuts)
 # (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
