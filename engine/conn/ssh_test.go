@@ -9,10 +9,10 @@ import (
 	"net"
 	"regexp"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -384,24 +384,6 @@ func TestSSHAnswersServerKeepalives(t *testing.T) {
 	}
 }
 
-// chunks is a reader that returns its parts one Read at a time, then err.
-type chunks struct {
-	parts []string
-	err   error
-}
-
-func (c *chunks) Read(p []byte) (int, error) {
-	if len(c.parts) == 0 {
-		return 0, c.err
-	}
-	n := copy(p, c.parts[0])
-	c.parts[0] = c.parts[0][n:]
-	if c.parts[0] == "" {
-		c.parts = c.parts[1:]
-	}
-	return n, nil
-}
-
 // TestOutput: a command's output is what came, in order, whatever the
 // reads; a failed read is reported with what came before it; an empty
 // stream takes no memory of its own.
@@ -423,7 +405,14 @@ func TestOutput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var o output
-			n, err := io.Copy(&o, &chunks{parts: slices.Clone(tt.parts), err: tt.err})
+			// One Read a part, then err: the reads x/crypto's channel
+			// gives io.Copy, which calls ReadFrom (a MultiReader's own
+			// WriteTo would take io.Copy's place).
+			var rs []io.Reader
+			for _, p := range tt.parts {
+				rs = append(rs, strings.NewReader(p))
+			}
+			n, err := o.ReadFrom(io.MultiReader(append(rs, iotest.ErrReader(tt.err))...))
 			if tt.err != io.EOF && !errors.Is(err, tt.err) {
 				t.Errorf("err %v, want %v", err, tt.err)
 			}
@@ -438,10 +427,10 @@ func TestOutput(t *testing.T) {
 			}
 		})
 	}
-	o, empty := &output{}, &chunks{err: io.EOF}
+	o, empty := &output{}, iotest.ErrReader(io.EOF)
 	allocs := testing.AllocsPerRun(100, func() {
 		o.b = nil
-		io.Copy(o, empty)
+		o.ReadFrom(empty)
 	})
 	if allocs != 0 {
 		t.Errorf("%.0f allocations for an empty stream, want none", allocs)
