@@ -31,7 +31,7 @@ func blockinfilePlan(ctx context.Context, t *Task, p *blockinfileParams) (*Plan,
 	var ins *regexp.Regexp
 	if x := p.InsertAfter + p.InsertBefore; x != "" && x != "EOF" && x != "BOF" {
 		var err error
-		if ins, err = regexp.Compile(x); err != nil {
+		if ins, err = compileRegexp(x); err != nil {
 			return nil, fmt.Errorf("blockinfile: insertafter/insertbefore: %v", err)
 		}
 	}

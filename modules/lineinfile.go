@@ -50,17 +50,17 @@ func lineinfilePlan(ctx context.Context, t *Task, p *lineinfileParams) (*Plan, e
 	case p.Regexp != "" && p.SearchString != "":
 		return nil, errors.New("lineinfile: give regexp or search_string, not both")
 	case p.Regexp != "":
-		if re, err = regexp.Compile(p.Regexp); err != nil {
+		if re, err = compileRegexp(p.Regexp); err != nil {
 			return nil, fmt.Errorf("lineinfile: regexp: %v", err)
 		}
 	case p.SearchString != "":
-		re = regexp.MustCompile(regexp.QuoteMeta(p.SearchString))
+		re, _ = compileRegexp(regexp.QuoteMeta(p.SearchString))
 	}
 	if p.InsertAfter != "" && p.InsertBefore != "" {
 		return nil, errors.New("lineinfile: give insertafter or insertbefore, not both")
 	}
 	if x := p.InsertAfter + p.InsertBefore; x != "" && x != "EOF" && x != "BOF" {
-		if ins, err = regexp.Compile(x); err != nil {
+		if ins, err = compileRegexp(x); err != nil {
 			return nil, fmt.Errorf("lineinfile: insertafter/insertbefore: %v", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,15 +49,15 @@ func renderTemplateFile(file string, t *Task) (string, error) {
 	for k, v := range t.Vars {
 		vars[k] = v
 	}
-	for k, v := range map[string]any{
-		"ansible_managed":   "Managed by hapb: local changes will be overwritten",
-		"template_path":     file,
-		"template_fullpath": file,
-		"template_host":     t.Host,
-		"template_uid":      fmt.Sprint(os.Getuid()),
+	for _, kv := range [...]struct{ k, v string }{
+		{"ansible_managed", "Managed by hapb: local changes will be overwritten"},
+		{"template_path", file},
+		{"template_fullpath", file},
+		{"template_host", t.Host},
+		{"template_uid", templateUID},
 	} {
-		if _, ok := vars[k]; !ok {
-			vars[k] = v
+		if _, ok := vars[kv.k]; !ok {
+			vars[kv.k] = kv.v
 		}
 	}
 	out, err := tp.RenderString(vars)
@@ -70,6 +71,8 @@ func renderTemplateFile(file string, t *Task) (string, error) {
 	}
 	return out, nil
 }
+
+var templateUID = strconv.Itoa(os.Getuid())
 
 // templateCache holds parsed template files: a play renders the same file
 // for every host. Keyed by path, size and mtime, so edits are seen.

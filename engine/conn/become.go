@@ -29,7 +29,7 @@ type becomer struct {
 	// the very commands it reaps. nil means run.
 	reapRun rawRunner
 	// posixLogin is set when the login shell is known to be POSIX (local
-	// runs use sh); otherwise it is asked once.
+	// runs use sh); otherwise the first commands ask (see wrap).
 	posixLogin bool
 
 	mu         sync.Mutex
@@ -58,19 +58,25 @@ type wrapped struct {
 	sudo   bool
 	prompt string // sudo's password prompt, removed from stderr
 	skip   string // the shell line under sudo that reads the password's frame
+	asks   bool   // the line names the login shell on stderr (see learnShell)
 }
 
 func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped, error) {
 	w := &wrapped{marker: Nonce(), stdin: stdin}
-	posix, err := b.loginIsPOSIX(ctx)
-	if err != nil {
-		return nil, err
-	}
+	posix, known := b.loginShell()
 	// The marker is set before sudo so that the sudo process carries it too
 	// (sudo resets its child's environment).
 	prefix := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n"
+	if !known {
+		// The login shell is asked with this command rather than in a
+		// session of its own (one more command a host and run): the form
+		// below runs under any login shell, and the first line on stderr
+		// names it (finish reads it and takes it away).
+		w.asks = true
+		prefix += "printf '" + shellTag + "%s:%s\\n' " + w.marker + " \"$SHELL\" >&2\n"
+	}
 	user := cmd.Become.User
-	if posix && (user == "" || user == b.login) {
+	if posix && known && (user == "" || user == b.login) {
 		// The usual case: the line written once, a whole script not copied again.
 		var lb strings.Builder
 		lb.Grow(len(prefix) + shellLineLen(cmd))
@@ -98,11 +104,45 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
 	}
 	line := prefix + body
-	if !posix {
+	if !posix || !known {
 		line = "sh -c " + Quote(line) + " hapb-" + w.marker
 	}
 	w.line = line
 	return w, nil
+}
+
+// shellTag starts the line on stderr that names the login shell.
+const shellTag = "hapb-shell-"
+
+// loginShell says whether the login shell is POSIX, if known yet.
+func (b *becomer) loginShell() (posix, known bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.posixLogin, b.posixLogin || b.shellKnown
+}
+
+// learnShell reads the login shell's name from the first line of stderr of
+// a command that asked, and takes the line away. A command that ended
+// before it told leaves the question to the next one.
+func (b *becomer) learnShell(w *wrapped, res *Result) {
+	tag := shellTag + w.marker + ":"
+	if !bytes.HasPrefix(res.Stderr, []byte(tag)) {
+		return
+	}
+	end := bytes.IndexByte(res.Stderr, '\n')
+	if end < 0 {
+		return
+	}
+	shell := string(res.Stderr[len(tag):end])
+	res.Stderr = res.Stderr[end+1:]
+	posix := false
+	switch path.Base(strings.TrimSpace(shell)) {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "busybox":
+		posix = true
+	}
+	b.mu.Lock()
+	b.posixLogin, b.shellKnown = posix, true
+	b.mu.Unlock()
 }
 
 // check refuses a command whose line holds a NUL byte or that checkCmd
@@ -154,32 +194,12 @@ func passwordFrame(fence string) string {
 		"[ \"$l\" = " + fence + " ] || { echo 'hapb: the sudo password frame was not found on stdin' >&2; exit 125; }; unset l\n"
 }
 
-// loginIsPOSIX asks once which login shell sshd runs commands with.
-func (b *becomer) loginIsPOSIX(ctx context.Context) (bool, error) {
-	b.mu.Lock()
-	if b.posixLogin || b.shellKnown {
-		defer b.mu.Unlock()
-		return b.posixLogin, nil
-	}
-	b.mu.Unlock()
-	res, err := b.run(ctx, `echo "$SHELL"`, nil)
-	if err != nil {
-		return false, err
-	}
-	posix := false
-	switch path.Base(strings.TrimSpace(string(res.Stdout))) {
-	case "sh", "bash", "dash", "ash", "ksh", "mksh", "busybox":
-		posix = true
-	}
-	b.mu.Lock()
-	b.posixLogin, b.shellKnown = posix, true
-	b.mu.Unlock()
-	return posix, nil
-}
-
-// finish strips sudo's prompt from stderr and turns sudo's own refusals into
-// clear errors.
+// finish takes the login shell's name and sudo's prompt out of stderr and
+// turns sudo's own refusals into clear errors.
 func (b *becomer) finish(w *wrapped, res *Result, secrets []string) error {
+	if w.asks {
+		b.learnShell(w, res)
+	}
 	if w.prompt != "" {
 		res.Stderr = bytes.ReplaceAll(res.Stderr, []byte(w.prompt), nil)
 	}

@@ -205,6 +205,29 @@ func TestTree(t *testing.T) {
 	}
 }
 
+// NeedsCompile must say what HasTemplate says of Compile's result: vars
+// stores a tree without compiling it when it says no.
+func TestNeedsCompile(t *testing.T) {
+	tpl, err := Parse("t", "{{ .x }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{
+		"plain", "{{ .x }}", 3, nil, Unsafe("{{ .x }}"), tpl,
+		[]any{"a", 1, []any{"b"}}, []any{"a", []any{"{{ .x }}"}},
+		map[string]any{"a": map[string]any{"b": "c"}}, map[string]any{"a": map[string]any{"b": Unsafe("c")}},
+		map[string]any{"a": []any{1, tpl}}, []any{}, map[string]any{},
+	} {
+		c, err := Compile("t", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := NeedsCompile(v), HasTemplate(c); got != want {
+			t.Errorf("NeedsCompile(%#v) = %v, HasTemplate(Compile) = %v", v, got, want)
+		}
+	}
+}
+
 func TestToString(t *testing.T) {
 	tests := []struct {
 		v    any

@@ -100,3 +100,29 @@ func hasTemplate(v any) bool {
 // HasTemplate reports whether a compiled tree holds a template or an
 // Unsafe value, that is, whether it must go through Render.
 func HasTemplate(v any) bool { return hasTemplate(v) }
+
+// NeedsCompile reports whether Compile would give v a template or an
+// Unsafe value: HasTemplate of what Compile returns, without the copy
+// Compile makes. Facts and registered results are trees of plain
+// strings, stored for every host.
+func NeedsCompile(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return IsTemplate(v)
+	case []any:
+		for _, e := range v {
+			if NeedsCompile(e) {
+				return true
+			}
+		}
+		return false
+	case map[string]any:
+		for _, e := range v {
+			if NeedsCompile(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return hasTemplate(v) // a *Template or an Unsafe
+}

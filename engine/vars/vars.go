@@ -347,6 +347,9 @@ func compileValue(v any) *lazy {
 	case *tmpl.Template:
 		return &lazy{tree: v, refs: v.Refs()}
 	case []any, map[string]any:
+		if !tmpl.NeedsCompile(v) {
+			return nil
+		}
 		c, err := tmpl.Compile("var", v)
 		if err != nil || !tmpl.HasTemplate(c) {
 			return nil

@@ -10,7 +10,10 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,7 +47,9 @@ var (
 	// least time the remote work can take at all.
 	floorFlag = flag.String("fleet.floor", "same", "the floor's parallelism: same (as -fleet.forks) or all (every host at once); none: no floor, hapb's two runs only (the memory figures)")
 	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile as the second run's last task starts, every connection open")
-	peakFlag  = flag.String("fleet.peakprofile", "", "write the controller's heap profile (as of the last collection, none forced) each time its heap in use grows 5% past the last one written: what was live at the peak")
+	// One pair of runs is not a measure on a shared machine: see rounds.
+	roundsFlag = flag.Int("fleet.rounds", 3, "rounds of hapb and the floor in turn; the ratios reported are their medians")
+	peakFlag   = flag.String("fleet.peakprofile", "", "write the controller's heap profile (as of the last collection, none forced) each time its heap in use grows 5% past the last one written: what was live at the peak")
 )
 
 // Targets of issue 17, at every size.
@@ -138,34 +143,36 @@ func TestFleet(t *testing.T) {
 		b.hapb(first, rec)
 		recs[i] = rec.Recording()
 	}
-	if err := f.Reset(); err != nil {
-		t.Fatal(err)
-	}
-	var floor [2]measure
-	for i := range recs {
-		floor[i] = b.replay(recs[i])
-	}
+	rounds := b.rounds(recs)
 	if err := f.Check(); err != nil {
 		t.Fatal(err)
 	}
 
 	n, tasks := len(hosts), b.tasks
-	t.Logf("%d hosts × %d tasks (%s), forks %d, floor %s, known_hosts %s, servers %s, GOGC %s; controller peak RSS %d MB",
-		n, tasks, filepath.Base(*bookFlag), *forksFlag, *floorFlag, *knownFlag, *serversFlag, gogc, rss>>20)
+	t.Logf("%d hosts × %d tasks (%s), forks %d, floor %s, known_hosts %s, servers %s, GOGC %s, %d rounds; controller peak RSS %d MB",
+		n, tasks, filepath.Base(*bookFlag), *forksFlag, *floorFlag, *knownFlag, *serversFlag, gogc, len(rounds), rss>>20)
 	row := fmt.Sprintf("| %s | %d | %d | %d, %s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
 	csv := fmt.Sprintf("%s,%d,%d,%d,%s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
+	var spread string
 	for i, run := range []string{"first", "second"} {
-		ratio := hapb[i].wall.Seconds() / floor[i].wall.Seconds()
-		per := hapb[i].wall / time.Duration(n*tasks)
-		cpuPer := hapb[i].cpu / time.Duration(n*tasks)
-		t.Logf("%s run: hapb %s, floor %s (%d commands): hapb/floor wall %.2f; per task-host %s wall, %s controller CPU",
-			run, hapb[i], floor[i], recs[i].Commands(), ratio, per.Round(time.Microsecond), cpuPer.Round(time.Microsecond))
-		row += fmt.Sprintf(" | %.2f s | %.2f s | %.2f× | %d µs | %d µs", hapb[i].wall.Seconds(), floor[i].wall.Seconds(), ratio,
-			per.Microseconds(), cpuPer.Microseconds())
-		csv += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f,%.1f,%.1f", hapb[i].wall.Seconds(), floor[i].wall.Seconds(), ratio,
-			hapb[i].cpu.Seconds(), float64(per.Nanoseconds())/1e3, float64(cpuPer.Nanoseconds())/1e3)
-		if ratio > floorTarget && *fleetFlag {
-			t.Logf("target missed: %s run within %.2f× of the floor", run, floorTarget)
+		wall, cpu, floorWall, floorCPU, ratio, cpuRatio := make([]float64, len(rounds)), make([]float64, len(rounds)),
+			make([]float64, len(rounds)), make([]float64, len(rounds)), make([]float64, len(rounds)), make([]float64, len(rounds))
+		for r, rd := range rounds {
+			h, fl := rd.hapb[i], rd.floor[i]
+			wall[r], cpu[r], floorWall[r], floorCPU[r] = h.wall.Seconds(), h.cpu.Seconds(), fl.wall.Seconds(), fl.cpu.Seconds()
+			ratio[r], cpuRatio[r] = wall[r]/floorWall[r], cpu[r]/floorCPU[r]
+			t.Logf("round %d, %s run: hapb %s, floor %s: hapb/floor wall %.2f, controller CPU %.2f", r+1, run, h, fl, ratio[r], cpuRatio[r])
+		}
+		m := median(ratio)
+		per := median(wall) * 1e6 / float64(n*tasks)
+		cpuPer := median(cpu) * 1e6 / float64(n*tasks)
+		t.Logf("%s run (%d commands), medians of %d rounds: hapb/floor wall %.2f (%.2f–%.2f), controller CPU %.2f; hapb per task-host %.0f µs wall, %.0f µs controller CPU",
+			run, recs[i].Commands(), len(rounds), m, slices.Min(ratio), slices.Max(ratio), median(cpuRatio), per, cpuPer)
+		row += fmt.Sprintf(" | %.2f s | %.2f s | %.2f× | %.0f µs | %.0f µs", median(wall), median(floorWall), m, per, cpuPer)
+		csv += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f,%.1f,%.1f", median(wall), median(floorWall), m, median(cpu), per, cpuPer)
+		spread += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f", slices.Min(ratio), slices.Max(ratio), median(floorCPU), median(cpuRatio))
+		if m > floorTarget && *fleetFlag {
+			t.Logf("target missed: %s run within %.2f× of the floor (median of the rounds)", run, floorTarget)
 		}
 	}
 	fmt.Printf("%s | %d MB |\n", row, rss>>20)
@@ -174,7 +181,7 @@ func TestFleet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(fh, "%s,%d\n", csv, rss>>20)
+		fmt.Fprintf(fh, "%s,%d,%d%s\n", csv, rss>>20, len(rounds), spread)
 		fh.Close()
 	}
 	if rss > rssTarget && *serversFlag == "process" {
@@ -183,11 +190,72 @@ func TestFleet(t *testing.T) {
 }
 
 // measure is a run's wall time and this process's CPU time (user +
-// system): the controller's alone when the servers run apart.
-type measure struct{ wall, cpu time.Duration }
+// system): the controller's alone when the servers run apart. What the
+// runtime did meanwhile tells where CPU went that a profile's labels miss:
+// the collector's and the scheduler's goroutines carry none.
+type measure struct {
+	wall, cpu time.Duration
+	rt        runtimeStats
+}
 
 func (m measure) String() string {
-	return fmt.Sprintf("%.2fs (CPU %.2fs)", m.wall.Seconds(), m.cpu.Seconds())
+	return fmt.Sprintf("%.2fs (CPU %.2fs; %s)", m.wall.Seconds(), m.cpu.Seconds(), m.rt)
+}
+
+// runtimeStats are counters of the Go runtime (runtime/metrics) and of the
+// process (getrusage, /proc/self/io).
+type runtimeStats struct {
+	allocs, objects, goroutines, gcs uint64
+	gcCPU                            float64 // the runtime's estimate, seconds
+	switches                         int64   // the process's threads' context switches (getrusage)
+	reads, writes                    int64   // read and write system calls (/proc/self/io)
+}
+
+var runtimeMetrics = []string{"/gc/heap/allocs:bytes", "/gc/heap/allocs:objects", "/sched/goroutines-created:goroutines",
+	"/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds"}
+
+func readRuntime() runtimeStats {
+	s := make([]metrics.Sample, len(runtimeMetrics))
+	for i, name := range runtimeMetrics {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	u := func(i int) uint64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return s[i].Value.Uint64()
+	}
+	var gc float64
+	if s[4].Value.Kind() == metrics.KindFloat64 {
+		gc = s[4].Value.Float64()
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	st := runtimeStats{u(0), u(1), u(2), u(3), gc, ru.Nvcsw + ru.Nivcsw, 0, 0}
+	if b, err := os.ReadFile("/proc/self/io"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			k, v, _ := strings.Cut(l, ": ")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch k {
+			case "syscr":
+				st.reads = n
+			case "syscw":
+				st.writes = n
+			}
+		}
+	}
+	return st
+}
+
+func (a runtimeStats) minus(b runtimeStats) runtimeStats {
+	return runtimeStats{a.allocs - b.allocs, a.objects - b.objects, a.goroutines - b.goroutines, a.gcs - b.gcs, a.gcCPU - b.gcCPU, a.switches - b.switches,
+		a.reads - b.reads, a.writes - b.writes}
+}
+
+func (s runtimeStats) String() string {
+	return fmt.Sprintf("allocated %d MB in %dk objects, %dk goroutines, %d collections taking %.2fs, %dk context switches, %dk reads, %dk writes",
+		s.allocs>>20, s.objects/1000, s.goroutines/1000, s.gcs, s.gcCPU, s.switches/1000, s.reads/1000, s.writes/1000)
 }
 
 // bench is what the runs share.
@@ -220,16 +288,16 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	}
 	var res *run.Result
 	var err error
-	cpu0, start := cpuTime(t), time.Now()
+	rt0, cpu0, start := readRuntime(), cpuTime(t), time.Now()
 	// The labels mark the controller's goroutines in a -cpuprofile
 	// (-tagfocus side=hapb, run=second, recording=false); with
 	// -fleet.servers inline the simulated hosts' have none.
-	labels := pprof.Labels("side", "hapb", "run", map[bool]string{true: "first", false: "second"}[first],
+	labels := pprof.Labels("side", "hapb", "run", runName(first),
 		"recording", fmt.Sprint(rec != nil))
 	pprof.Do(context.Background(), labels, func(ctx context.Context) {
 		res, err = run.Run(ctx, b.pb, opts)
 	})
-	m := measure{time.Since(start), cpuTime(t) - cpu0}
+	m := measure{time.Since(start), cpuTime(t) - cpu0, readRuntime().minus(rt0)}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +305,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 		t.Fatalf("%v; the run's output:\n%s", err, out.String())
 	}
 	if *tasksFlag && rec == nil {
-		t.Logf("tasks of the %s run:\n%s", map[bool]string{true: "first", false: "second"}[first], clock)
+		t.Logf("tasks of the %s run:\n%s", runName(first), clock)
 	}
 	return m
 }
@@ -253,19 +321,21 @@ func (b *bench) floorForks() int {
 	return 0
 }
 
+func runName(first bool) string { return map[bool]string{true: "first", false: "second"}[first] }
+
 // replay replays a recording with the same known_hosts, read once.
-func (b *bench) replay(r *replay.Recording) measure {
+func (b *bench) replay(r *replay.Recording, first bool) measure {
 	t := b.t
-	cpu0, start := cpuTime(t), time.Now()
+	rt0, cpu0, start := readRuntime(), cpuTime(t), time.Now()
 	hk, err := floorHostKeys(b.known)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var res *replay.Result
-	pprof.Do(context.Background(), pprof.Labels("side", "floor"), func(context.Context) {
+	pprof.Do(context.Background(), pprof.Labels("side", "floor", "run", runName(first)), func(context.Context) {
 		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519}, b.floorForks())
 	})
-	m := measure{time.Since(start), cpuTime(t) - cpu0}
+	m := measure{time.Since(start), cpuTime(t) - cpu0, readRuntime().minus(rt0)}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,6 +353,49 @@ func (b *bench) replay(r *replay.Recording) measure {
 	return m
 }
 
+// round is one measurement of both sides, both runs.
+type round struct{ hapb, floor [2]measure }
+
+// rounds measures hapb and the floor -fleet.rounds times, in turn: hapb's
+// first run and the floor's (each from a fresh fleet), then both second
+// runs (from the state both first runs leave), the side that goes first
+// changing every round. On a shared machine the load moves in minutes;
+// measured a minute apart, the two sides of one pair differed by 0.7× to
+// 1.6× from one run of the test to the next. Each run starts from a
+// collected heap, so that neither side pays for the other's garbage.
+func (b *bench) rounds(recs [2]*replay.Recording) []round {
+	rs := make([]round, *roundsFlag)
+	for r := range rs {
+		hapbFirst := r%2 == 0
+		for i, first := range []bool{true, false} {
+			for _, hapb := range []bool{hapbFirst, !hapbFirst} {
+				if first {
+					if err := b.f.Reset(); err != nil {
+						b.t.Fatal(err)
+					}
+				}
+				runtime.GC()
+				if hapb {
+					rs[r].hapb[i] = b.hapb(first, nil)
+				} else {
+					rs[r].floor[i] = b.replay(recs[i], first)
+				}
+			}
+		}
+	}
+	return rs
+}
+
+// median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
 // checkRecap wants every host alike and without failure, a change on
 // every host on the first run and none on the second; it returns the
 // tasks each host ran.
@@ -296,7 +409,7 @@ func checkRecap(stats []*report.HostStats, hosts int, first bool) (int, error) {
 			return 0, fmt.Errorf("%s: %+v; %s: %+v", s.Host, *s, want.Host, want)
 		}
 		if first && s.Changed == 0 || !first && s.Changed != 0 {
-			return 0, fmt.Errorf("%s: changed=%d on the %s run", s.Host, s.Changed, map[bool]string{true: "first", false: "second"}[first])
+			return 0, fmt.Errorf("%s: changed=%d on the %s run", s.Host, s.Changed, runName(first))
 		}
 	}
 	return want.OK + want.Skipped, nil
