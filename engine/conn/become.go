@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -67,14 +68,6 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 	// The marker is set before sudo so that the sudo process carries it too
 	// (sudo resets its child's environment).
 	prefix := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n"
-	if !known {
-		// The login shell is asked with this command rather than in a
-		// session of its own (one more command a host and run): the form
-		// below runs under any login shell, and the first line on stderr
-		// names it (finish reads it and takes it away).
-		w.asks = true
-		prefix += "printf '" + shellTag + "%s:%s\\n' " + w.marker + " \"$SHELL\" >&2\n"
-	}
 	user := cmd.Become.User
 	if posix && known && (user == "" || user == b.login) {
 		// The usual case: the line written once, a whole script not copied again.
@@ -104,7 +97,17 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
 	}
 	line := prefix + body
-	if !posix || !known {
+	switch {
+	case !known:
+		// The login shell is asked with this command rather than in a
+		// session of its own (one more command a host and run): sh runs
+		// under any login shell, names it on the first line of stderr
+		// (finish reads it and takes it away), and runs the line as sshd
+		// would have: by the login shell if POSIX (bash's own syntax
+		// included), else by itself as below.
+		w.asks = true
+		line = "sh -c " + Quote(askShell(w.marker)) + " hapb-" + w.marker + " " + Quote(line)
+	case !posix:
 		line = "sh -c " + Quote(line) + " hapb-" + w.marker
 	}
 	w.line = line
@@ -113,6 +116,17 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 
 // shellTag starts the line on stderr that names the login shell.
 const shellTag = "hapb-shell-"
+
+// posixShells are the login shells that run a line as it is.
+var posixShells = []string{"sh", "bash", "dash", "ash", "ksh", "mksh", "busybox"}
+
+// askShell is the script that names the login shell and runs the line
+// given as its first argument (see wrap).
+func askShell(marker string) string {
+	return "printf '" + shellTag + "%s:%s\\n' " + marker + " \"$SHELL\" >&2\n" +
+		"case ${SHELL##*/} in " + strings.Join(posixShells, "|") + ") exec \"$SHELL\" -c \"$1\" ;; esac\n" +
+		"hapb_line=$1; shift; eval \"$hapb_line\""
+}
 
 // loginShell says whether the login shell is POSIX, if known yet.
 func (b *becomer) loginShell() (posix, known bool) {
@@ -135,11 +149,7 @@ func (b *becomer) learnShell(w *wrapped, res *Result) {
 	}
 	shell := string(res.Stderr[len(tag):end])
 	res.Stderr = res.Stderr[end+1:]
-	posix := false
-	switch path.Base(strings.TrimSpace(shell)) {
-	case "sh", "bash", "dash", "ash", "ksh", "mksh", "busybox":
-		posix = true
-	}
+	posix := slices.Contains(posixShells, path.Base(strings.TrimSpace(shell)))
 	b.mu.Lock()
 	b.posixLogin, b.shellKnown = posix, true
 	b.mu.Unlock()

@@ -76,6 +76,37 @@ func TestWrap(t *testing.T) {
 	}
 }
 
+// The line that asks runs the command as sshd would have: by a POSIX
+// login shell itself, so bash's own syntax works there as on the lines
+// after it; its $# is the command's.
+func TestWrapAskRunsLoginShell(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is needed: ", err)
+	}
+	b := &becomer{host: "h", login: "me"}
+	w, err := b.wrap(context.Background(), &Cmd{Script: `read -r x <<<"a b"; printf '%s|%s' "$x" "$#"`}, nil)
+	if err != nil || !w.asks {
+		t.Fatalf("%+v, %v", w, err)
+	}
+	c := exec.Command("sh", "-c", w.line)
+	c.Env = append(c.Environ(), "SHELL="+bash)
+	out, err := c.Output()
+	if err != nil || string(out) != "a b|0" {
+		t.Fatalf("%q ran to %q, %v", w.line, out, err)
+	}
+	// Under a login shell that is not POSIX, sh runs it, as before.
+	w, err = b.wrap(context.Background(), &Cmd{Script: `printf '%s' "$#"`}, nil)
+	if err != nil || !w.asks {
+		t.Fatalf("%+v, %v", w, err)
+	}
+	c = exec.Command("sh", "-c", w.line)
+	c.Env = append(c.Environ(), "SHELL=/usr/bin/fish")
+	if out, err := c.Output(); err != nil || string(out) != "0" {
+		t.Fatalf("%q ran to %q, %v", w.line, out, err)
+	}
+}
+
 // A command that ended before it named the login shell leaves the
 // question to the next one; its stderr is left as it was.
 func TestWrapShellUntold(t *testing.T) {

@@ -109,7 +109,8 @@ func parse(src string) (*syntax.File, error) {
 func (p *proc) exec(ctx context.Context, args []string) error {
 	hc := interp.HandlerCtx(ctx)
 	c := &call{p: p, ctx: ctx, args: args, out: hc.Stdout, err: hc.Stderr}
-	if args[0] == "sh" {
+	switch args[0] {
+	case "sh", "/bin/sh", "bash", "/bin/bash": // the login shell (SHELL) too
 		return status(c.sh())
 	}
 	if u, ok := utils[args[0]]; ok {
