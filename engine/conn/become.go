@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // rawRunner runs one POSIX shell line on a host, with no wrapping.
@@ -29,14 +30,22 @@ type becomer struct {
 	// reapRun runs the reaper; it must not wait for a session slot held by
 	// the very commands it reaps. nil means run.
 	reapRun rawRunner
-	// posixLogin is set when the login shell is known to be POSIX (local
-	// runs use sh); otherwise the first commands ask (see wrap).
+	// posixLogin is set when the login shell is known to be POSIX from the
+	// start (local runs use sh); otherwise the first commands ask (see
+	// wrap) and learnShell keeps the answer in learned, which every
+	// command reads.
 	posixLogin bool
+	learned    atomic.Int32 // loginUnknown, loginPOSIX or loginOther
 
-	mu         sync.Mutex
-	users      map[string]*sudoProbe
-	shellKnown bool
+	mu    sync.Mutex
+	users map[string]*sudoProbe
 }
+
+const (
+	loginUnknown = iota
+	loginPOSIX
+	loginOther
+)
 
 // sudoProbe is what `sudo -n true` said for one become user, asked once.
 type sudoProbe struct {
@@ -130,9 +139,11 @@ func askShell(marker string) string {
 
 // loginShell says whether the login shell is POSIX, if known yet.
 func (b *becomer) loginShell() (posix, known bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.posixLogin, b.posixLogin || b.shellKnown
+	if b.posixLogin {
+		return true, true
+	}
+	l := b.learned.Load()
+	return l == loginPOSIX, l != loginUnknown
 }
 
 // learnShell reads the login shell's name from the first line of stderr of
@@ -149,10 +160,11 @@ func (b *becomer) learnShell(w *wrapped, res *Result) {
 	}
 	shell := string(res.Stderr[len(tag):end])
 	res.Stderr = res.Stderr[end+1:]
-	posix := slices.Contains(posixShells, path.Base(strings.TrimSpace(shell)))
-	b.mu.Lock()
-	b.posixLogin, b.shellKnown = posix, true
-	b.mu.Unlock()
+	if slices.Contains(posixShells, path.Base(strings.TrimSpace(shell))) {
+		b.learned.Store(loginPOSIX)
+	} else {
+		b.learned.Store(loginOther)
+	}
 }
 
 // check refuses a command whose line holds a NUL byte or that checkCmd

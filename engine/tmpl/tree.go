@@ -77,24 +77,36 @@ func Render(v any, vars map[string]any) (any, error) {
 
 // hasTemplate reports whether Render has anything to do in v: a template,
 // or an Unsafe to turn into a string.
-func hasTemplate(v any) bool {
-	switch v := v.(type) {
+func hasTemplate(v any) bool { return anyLeaf(v, rendered) }
+
+func rendered(v any) bool {
+	switch v.(type) {
 	case *Template, Unsafe:
 		return true
-	case []any:
-		for _, e := range v {
-			if hasTemplate(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range v {
-			if hasTemplate(e) {
-				return true
-			}
-		}
 	}
 	return false
+}
+
+// anyLeaf reports whether is holds for a value of the tree v that is not
+// a list or a map.
+func anyLeaf(v any, is func(any) bool) bool {
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			if anyLeaf(e, is) {
+				return true
+			}
+		}
+		return false
+	case map[string]any:
+		for _, e := range v {
+			if anyLeaf(e, is) {
+				return true
+			}
+		}
+		return false
+	}
+	return is(v)
 }
 
 // HasTemplate reports whether a compiled tree holds a template or an
@@ -105,24 +117,11 @@ func HasTemplate(v any) bool { return hasTemplate(v) }
 // Unsafe value: HasTemplate of what Compile returns, without the copy
 // Compile makes. Facts and registered results are trees of plain
 // strings, stored for every host.
-func NeedsCompile(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return IsTemplate(v)
-	case []any:
-		for _, e := range v {
-			if NeedsCompile(e) {
-				return true
-			}
-		}
-		return false
-	case map[string]any:
-		for _, e := range v {
-			if NeedsCompile(e) {
-				return true
-			}
-		}
-		return false
+func NeedsCompile(v any) bool { return anyLeaf(v, compiles) }
+
+func compiles(v any) bool {
+	if s, ok := v.(string); ok {
+		return IsTemplate(s)
 	}
-	return hasTemplate(v) // a *Template or an Unsafe
+	return rendered(v)
 }

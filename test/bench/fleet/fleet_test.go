@@ -155,22 +155,22 @@ func TestFleet(t *testing.T) {
 	csv := fmt.Sprintf("%s,%d,%d,%d,%s", filepath.Base(*bookFlag), n, tasks, *forksFlag, *floorFlag)
 	var spread string
 	for i, run := range []string{"first", "second"} {
-		wall, cpu, floorWall, floorCPU, ratio, cpuRatio := make([]float64, len(rounds)), make([]float64, len(rounds)),
-			make([]float64, len(rounds)), make([]float64, len(rounds)), make([]float64, len(rounds)), make([]float64, len(rounds))
+		var wall, cpu, floorCPU, ratio, cpuRatio, floorWall []float64
 		for r, rd := range rounds {
 			h, fl := rd.hapb[i], rd.floor[i]
-			wall[r], cpu[r], floorWall[r], floorCPU[r] = h.wall.Seconds(), h.cpu.Seconds(), fl.wall.Seconds(), fl.cpu.Seconds()
-			ratio[r], cpuRatio[r] = wall[r]/floorWall[r], cpu[r]/floorCPU[r]
+			wall, cpu = append(wall, h.wall.Seconds()), append(cpu, h.cpu.Seconds())
+			floorWall, floorCPU = append(floorWall, fl.wall.Seconds()), append(floorCPU, fl.cpu.Seconds())
+			ratio, cpuRatio = append(ratio, wall[r]/floorWall[r]), append(cpuRatio, cpu[r]/floorCPU[r])
 			t.Logf("round %d, %s run: hapb %s, floor %s: hapb/floor wall %.2f, controller CPU %.2f", r+1, run, h, fl, ratio[r], cpuRatio[r])
 		}
-		m := median(ratio)
-		per := median(wall) * 1e6 / float64(n*tasks)
-		cpuPer := median(cpu) * 1e6 / float64(n*tasks)
+		lo, hi := slices.Min(ratio), slices.Max(ratio)
+		m, mWall, mFloorWall, mCPU := median(ratio), median(wall), median(floorWall), median(cpu)
+		per, cpuPer := mWall*1e6/float64(n*tasks), mCPU*1e6/float64(n*tasks)
 		t.Logf("%s run (%d commands), medians of %d rounds: hapb/floor wall %.2f (%.2f–%.2f), controller CPU %.2f; hapb per task-host %.0f µs wall, %.0f µs controller CPU",
-			run, recs[i].Commands(), len(rounds), m, slices.Min(ratio), slices.Max(ratio), median(cpuRatio), per, cpuPer)
-		row += fmt.Sprintf(" | %.2f s | %.2f s | %.2f× | %.0f µs | %.0f µs", median(wall), median(floorWall), m, per, cpuPer)
-		csv += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f,%.1f,%.1f", median(wall), median(floorWall), m, median(cpu), per, cpuPer)
-		spread += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f", slices.Min(ratio), slices.Max(ratio), median(floorCPU), median(cpuRatio))
+			run, recs[i].Commands(), len(rounds), m, lo, hi, median(cpuRatio), per, cpuPer)
+		row += fmt.Sprintf(" | %.2f s | %.2f s | %.2f× | %.0f µs | %.0f µs", mWall, mFloorWall, m, per, cpuPer)
+		csv += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f,%.1f,%.1f", mWall, mFloorWall, m, mCPU, per, cpuPer)
+		spread += fmt.Sprintf(",%.3f,%.3f,%.3f,%.3f", lo, hi, median(floorCPU), median(cpuRatio))
 		if m > floorTarget && *fleetFlag {
 			t.Logf("target missed: %s run within %.2f× of the floor (median of the rounds)", run, floorTarget)
 		}
@@ -189,26 +189,27 @@ func TestFleet(t *testing.T) {
 	}
 }
 
-// measure is a run's wall time and this process's CPU time (user +
-// system): the controller's alone when the servers run apart. What the
-// runtime did meanwhile tells where CPU went that a profile's labels miss:
-// the collector's and the scheduler's goroutines carry none.
+// measure is a run's wall time, this process's CPU time (user + system:
+// the controller's alone when the servers run apart) and what the Go
+// runtime did meanwhile, which tells where CPU went that a profile's labels
+// miss: the collector's and the scheduler's goroutines carry none.
 type measure struct {
-	wall, cpu time.Duration
-	rt        runtimeStats
+	wall time.Duration
+	runtimeStats
 }
 
 func (m measure) String() string {
-	return fmt.Sprintf("%.2fs (CPU %.2fs; %s)", m.wall.Seconds(), m.cpu.Seconds(), m.rt)
+	return fmt.Sprintf("%.2fs (CPU %.2fs; %s)", m.wall.Seconds(), m.cpu.Seconds(), m.runtimeStats)
 }
 
 // runtimeStats are counters of the Go runtime (runtime/metrics) and of the
 // process (getrusage, /proc/self/io).
 type runtimeStats struct {
+	cpu                              time.Duration // user + system
 	allocs, objects, goroutines, gcs uint64
 	gcCPU                            float64 // the runtime's estimate, seconds
-	switches                         int64   // the process's threads' context switches (getrusage)
-	reads, writes                    int64   // read and write system calls (/proc/self/io)
+	switches                         int64   // the process's threads' context switches
+	reads, writes                    int64   // read and write system calls
 }
 
 var runtimeMetrics = []string{"/gc/heap/allocs:bytes", "/gc/heap/allocs:objects", "/sched/goroutines-created:goroutines",
@@ -232,7 +233,8 @@ func readRuntime() runtimeStats {
 	}
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	st := runtimeStats{u(0), u(1), u(2), u(3), gc, ru.Nvcsw + ru.Nivcsw, 0, 0}
+	st := runtimeStats{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), allocs: u(0), objects: u(1), goroutines: u(2), gcs: u(3),
+		gcCPU: gc, switches: ru.Nvcsw + ru.Nivcsw}
 	if b, err := os.ReadFile("/proc/self/io"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			k, v, _ := strings.Cut(l, ": ")
@@ -249,8 +251,8 @@ func readRuntime() runtimeStats {
 }
 
 func (a runtimeStats) minus(b runtimeStats) runtimeStats {
-	return runtimeStats{a.allocs - b.allocs, a.objects - b.objects, a.goroutines - b.goroutines, a.gcs - b.gcs, a.gcCPU - b.gcCPU, a.switches - b.switches,
-		a.reads - b.reads, a.writes - b.writes}
+	return runtimeStats{a.cpu - b.cpu, a.allocs - b.allocs, a.objects - b.objects, a.goroutines - b.goroutines, a.gcs - b.gcs,
+		a.gcCPU - b.gcCPU, a.switches - b.switches, a.reads - b.reads, a.writes - b.writes}
 }
 
 func (s runtimeStats) String() string {
@@ -288,7 +290,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	}
 	var res *run.Result
 	var err error
-	rt0, cpu0, start := readRuntime(), cpuTime(t), time.Now()
+	rt0, start := readRuntime(), time.Now()
 	// The labels mark the controller's goroutines in a -cpuprofile
 	// (-tagfocus side=hapb, run=second, recording=false); with
 	// -fleet.servers inline the simulated hosts' have none.
@@ -297,7 +299,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	pprof.Do(context.Background(), labels, func(ctx context.Context) {
 		res, err = run.Run(ctx, b.pb, opts)
 	})
-	m := measure{time.Since(start), cpuTime(t) - cpu0, readRuntime().minus(rt0)}
+	m := measure{time.Since(start), readRuntime().minus(rt0)}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +328,7 @@ func runName(first bool) string { return map[bool]string{true: "first", false: "
 // replay replays a recording with the same known_hosts, read once.
 func (b *bench) replay(r *replay.Recording, first bool) measure {
 	t := b.t
-	rt0, cpu0, start := readRuntime(), cpuTime(t), time.Now()
+	rt0, start := readRuntime(), time.Now()
 	hk, err := floorHostKeys(b.known)
 	if err != nil {
 		t.Fatal(err)
@@ -335,7 +337,7 @@ func (b *bench) replay(r *replay.Recording, first bool) measure {
 	pprof.Do(context.Background(), pprof.Labels("side", "floor", "run", runName(first)), func(context.Context) {
 		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519}, b.floorForks())
 	})
-	m := measure{time.Since(start), cpuTime(t) - cpu0, readRuntime().minus(rt0)}
+	m := measure{time.Since(start), readRuntime().minus(rt0)}
 	if err != nil {
 		t.Fatal(err)
 	}

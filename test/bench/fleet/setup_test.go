@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -158,16 +157,6 @@ func raiseNoFile(t *testing.T) {
 	if need := uint64(3**hostsFlag + 100); lim.Cur < need {
 		t.Fatalf("file descriptor limit %d, need %d: raise ulimit -Hn", lim.Cur, need)
 	}
-}
-
-// cpuTime is the user plus system CPU time the process used so far: with
-// other work on the machine, wall time alone says little.
-func cpuTime(t *testing.T) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is the process's resident set high-water mark (VmHWM), in bytes.
