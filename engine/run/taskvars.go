@@ -28,6 +28,12 @@ type taskVars struct {
 	p    *playRun
 	base map[string]any // the host's, with what enclosing includes pass
 	defs map[string]taskVar
+	// items is the one map a loop's items are evaluated in, in turn:
+	// copying base (every fact and variable) for each item made the
+	// largest share of what a loop allocated. set are the names the last
+	// item set in it over base: its loop variables and task vars.
+	items map[string]any
+	set   []string
 }
 
 // taskVar is one task var or role param, as compiled.
@@ -79,8 +85,10 @@ func (tv *taskVars) scope(h *hostState, extra map[string]any) *varScope {
 	switch {
 	case len(tv.defs) == 0 && len(extra) == 0:
 		s.m = tv.base // read only: nothing to render into it
+	case len(extra) == 0:
+		s.m = withVars(tv.base, nil)
 	default:
-		s.m = withVars(tv.base, extra)
+		s.m = tv.itemVars(extra)
 	}
 	if len(tv.defs) > 0 {
 		s.state = make(map[string]bool, len(tv.defs))
@@ -90,6 +98,34 @@ func (tv *taskVars) scope(h *hostState, extra map[string]any) *varScope {
 	}
 	h.taskBroken = nil
 	return s
+}
+
+// itemVars are base with a loop item's variables (extra) set, in the map
+// the previous item had: what that item set is put back first. Nothing
+// keeps an item's map past it (results hold values, not the map).
+func (tv *taskVars) itemVars(extra map[string]any) map[string]any {
+	if tv.items == nil {
+		tv.items = withVars(tv.base, extra)
+	} else {
+		for _, k := range tv.set {
+			if v, ok := tv.base[k]; ok {
+				tv.items[k] = v
+			} else {
+				delete(tv.items, k)
+			}
+		}
+		for k, v := range extra {
+			tv.items[k] = v
+		}
+	}
+	tv.set = tv.set[:0]
+	for k := range extra {
+		tv.set = append(tv.set, k)
+	}
+	for k := range tv.defs {
+		tv.set = append(tv.set, k)
+	}
+	return tv.items
 }
 
 // varScope is one evaluation's variables: the task vars rendered so far.

@@ -127,6 +127,27 @@ func TestTaskVarsLazy(t *testing.T) {
 			want: []string{`ok: \[host0000\] => \(item=1\)`, `failed: \[host0000\] => \(item=2\) => \{"msg":"[^"]*: vars: y: `},
 		},
 		{
+			// The items share one map: what an item set is put back.
+			name: "each item's vars start from the host's",
+			task: `
+    - debug: {msg: "{{ .node_index }}"}
+      loop: [a, b, c]
+      vars: {node_index: "{{ .node_index }}{{ .item }}"}`,
+			want: []string{`ok: \[host0000\] => \(item=b\) => \{\n\s+"msg": "0b"`,
+				`ok: \[host0001\] => \(item=c\) => \{\n\s+"msg": "1c"`},
+			not: []string{`0ab`, `1bc`, `fatal`},
+		},
+		{
+			name: "an item whose var failed does not hide the next one's",
+			task: `
+    - debug: {msg: "{{ .y }}"}
+      loop: [2, 1, 2]
+      vars: {y: "{{ if eq .item 2 }}{{ .nope }}{{ else }}fine{{ end }}"}
+      ignore_errors: true`,
+			want: []string{`failed: \[host0000\] => \(item=2\)`, `ok: \[host0000\] => \(item=1\) => \{\n\s+"msg": "fine"`},
+			not:  []string{`ok: \[host0000\] => \(item=2\)`},
+		},
+		{
 			name: "an include's when and loop see its vars",
 			task: `
     - include_tasks: inc.yml
