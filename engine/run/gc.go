@@ -30,7 +30,7 @@ const GCPercent = 70
 // was 0.08 of the 1.2× the fleet's controller spends over the floor's CPU
 // (with no collection at all, 1.14×: test/bench/README.md). With this
 // headroom the percentage falls to GCPercent as the heap grows past
-// GCHeadroom/GCPercent (about 90 MB, some 1,500 hosts), so the peak at
+// GCHeadroom/GCPercent (about 90 MB, around 1,000 hosts), so the peak at
 // thousands of hosts is GOGC 70's.
 const GCHeadroom = 64 << 20
 
@@ -49,8 +49,9 @@ func gcPercentFor(scan uint64) int {
 }
 
 // TuneGC sets the collector's target as above, again after each
-// collection, unless GOGC is set in the environment, which still decides;
-// it returns the target in effect, for the benchmarks' reports.
+// collection, unless GOGC is set in the environment, which still decides
+// (GOMEMLIMIT, if set, bounds the heap either way); it returns the target
+// in effect, for the benchmarks' reports.
 func TuneGC() string {
 	if v, ok := os.LookupEnv("GOGC"); ok {
 		return v
