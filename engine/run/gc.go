@@ -57,6 +57,7 @@ func TuneGC() string {
 		return v
 	}
 	tuner.once.Do(func() {
+		tuner.samples = []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 		tuner.percent = maxGCPercent
 		debug.SetGCPercent(tuner.percent)
 		tuner.arm()
@@ -87,9 +88,6 @@ func (g *gcTuner) arm() {
 }
 
 func (g *gcTuner) tune() {
-	if g.samples == nil {
-		g.samples = []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
-	}
 	metrics.Read(g.samples)
 	var scan uint64
 	for _, s := range g.samples {
@@ -100,8 +98,11 @@ func (g *gcTuner) tune() {
 	// A change under an eighth is not worth resetting the runtime's pacer,
 	// unless it reaches a bound.
 	p := gcPercentFor(scan)
-	if p != g.percent && (p == GCPercent || p == maxGCPercent || p > g.percent+g.percent/8 || p < g.percent-g.percent/8) {
+	small := abs(p-g.percent) <= g.percent/8 && p != GCPercent && p != maxGCPercent
+	if p != g.percent && !small {
 		g.percent = p
 		debug.SetGCPercent(p)
 	}
 }
+
+func abs(n int) int { return max(n, -n) }

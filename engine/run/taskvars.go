@@ -30,10 +30,8 @@ type taskVars struct {
 	defs map[string]taskVar
 	// items is the one map a loop's items are evaluated in, in turn:
 	// copying base (every fact and variable) for each item made the
-	// largest share of what a loop allocated. set are the names the last
-	// item set in it over base: its loop variables and task vars.
+	// largest share of what a loop allocated.
 	items map[string]any
-	set   []string
 }
 
 // taskVar is one task var or role param, as compiled.
@@ -101,29 +99,24 @@ func (tv *taskVars) scope(h *hostState, extra map[string]any) *varScope {
 }
 
 // itemVars are base with a loop item's variables (extra) set, in the map
-// the previous item had: what that item set is put back first. Nothing
-// keeps an item's map past it (results hold values, not the map).
+// the previous item had. Every item sets the same names (the loop
+// variables of the task's loop_control), so only the task vars the last
+// item rendered need putting back. Nothing keeps an item's map past it
+// (results hold values, not the map).
 func (tv *taskVars) itemVars(extra map[string]any) map[string]any {
 	if tv.items == nil {
 		tv.items = withVars(tv.base, extra)
-	} else {
-		for _, k := range tv.set {
-			if v, ok := tv.base[k]; ok {
-				tv.items[k] = v
-			} else {
-				delete(tv.items, k)
-			}
-		}
-		for k, v := range extra {
-			tv.items[k] = v
-		}
-	}
-	tv.set = tv.set[:0]
-	for k := range extra {
-		tv.set = append(tv.set, k)
+		return tv.items
 	}
 	for k := range tv.defs {
-		tv.set = append(tv.set, k)
+		if v, ok := tv.base[k]; ok {
+			tv.items[k] = v
+		} else {
+			delete(tv.items, k)
+		}
+	}
+	for k, v := range extra {
+		tv.items[k] = v
 	}
 	return tv.items
 }
