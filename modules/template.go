@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,19 +46,29 @@ func renderTemplateFile(file string, t *Task) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	vars := make(map[string]any, len(t.Vars)+5)
-	for k, v := range t.Vars {
-		vars[k] = v
-	}
-	for _, kv := range [...]struct{ k, v string }{
+	extra := [...]struct{ k, v string }{
 		{"ansible_managed", "Managed by hapb: local changes will be overwritten"},
 		{"template_path", file},
 		{"template_fullpath", file},
 		{"template_host", t.Host},
 		{"template_uid", templateUID},
-	} {
-		if _, ok := vars[kv.k]; !ok {
-			vars[kv.k] = kv.v
+	}
+	// The host's variables are copied, to add these, only for a template
+	// that may read them: a copy per host of every fact and variable.
+	vars, reads := t.Vars, tp.ReadsWhole()
+	for _, e := range extra {
+		_, ok := slices.BinarySearch(tp.Refs(), e.k)
+		reads = reads || ok
+	}
+	if reads {
+		vars = make(map[string]any, len(t.Vars)+len(extra))
+		for k, v := range t.Vars {
+			vars[k] = v
+		}
+		for _, e := range extra {
+			if _, ok := vars[e.k]; !ok {
+				vars[e.k] = e.v
+			}
 		}
 	}
 	out, err := tp.RenderString(vars)

@@ -59,3 +59,33 @@ func TestTemplateUseLine(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateExtraVars: ansible_managed and template_* are there for a
+// template that names them or reads its variables as a whole, and a host's
+// own variable of the same name wins; one that reads neither renders from
+// the host's variables, not a copy.
+func TestTemplateExtraVars(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, src string
+		vars      map[string]any
+		want      string
+	}{
+		{"named", "{{ .template_host }} {{ .port }}", map[string]any{"port": 1}, "h1 1"},
+		{"whole", `{{ index . "template_uid" | len | lt 0 }} {{ hasKey . "ansible_managed" }}`, map[string]any{}, "true true"},
+		{"host wins", "{{ .template_host }}", map[string]any{"template_host": "mine"}, "mine"},
+		{"none", "{{ .port }}", map[string]any{"port": 2}, "2"},
+		{"none undefined", "{{ .template_host_x }}", map[string]any{}, "error"},
+	}
+	for _, tt := range tests {
+		file := dir + "/" + strings.ReplaceAll(tt.name, " ", "_") + ".tmpl"
+		os.WriteFile(file, []byte(tt.src), 0o644)
+		got, err := renderTemplateFile(file, &Task{Host: "h1", Vars: tt.vars})
+		if err != nil {
+			got = "error"
+		}
+		if got != tt.want {
+			t.Errorf("%s: got %q (%v), want %q", tt.name, got, err, tt.want)
+		}
+	}
+}

@@ -5,16 +5,15 @@ import "strings"
 // Masked is what a secret is replaced with in output.
 const Masked = "********"
 
-// secretWords make a variable secret when its name contains one of them.
-var secretWords = []string{"password", "passwd", "passphrase", "secret", "token", "certificate_key"}
-
 // SecretName reports whether a variable or result field named name holds a
 // secret: its name contains password, passwd, passphrase, secret, token or
 // certificate_key, or one of its _-separated words is "pass"
 // (ansible_ssh_pass, become_pass). Case does not matter.
 func SecretName(name string) bool {
-	// Called on every field of every result shown: no allocation unless
-	// the name has capitals.
+	// Called on every field of every result shown (every fact of every
+	// host after gathering): no allocation unless the name has capitals,
+	// and most names are done after three searches and a fourth for "pass",
+	// which every other word contains.
 	n := name
 	for i := 0; i < len(n); i++ {
 		if 'A' <= n[i] && n[i] <= 'Z' {
@@ -22,10 +21,15 @@ func SecretName(name string) bool {
 			break
 		}
 	}
-	for _, w := range secretWords {
-		if strings.Contains(n, w) {
-			return true
-		}
+	if strings.Contains(n, "secret") || strings.Contains(n, "token") || strings.Contains(n, "certificate_key") {
+		return true
+	}
+	i := strings.Index(n, "pass")
+	if i < 0 {
+		return false
+	}
+	if rest := n[i:]; strings.Contains(rest, "password") || strings.Contains(rest, "passwd") || strings.Contains(rest, "passphrase") {
+		return true
 	}
 	for rest := n; rest != ""; {
 		i := strings.IndexAny(rest, "_-.")

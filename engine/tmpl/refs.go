@@ -11,7 +11,12 @@ import (
 // layer uses it to render lazy variables in dependency order.
 func (t *Template) Refs() []string { return t.refs }
 
-func collectRefs(root parse.Node) []string {
+// ReadsWhole reports whether the template reads its variables as a whole
+// (., $ or $.: hasKey . "name", toJson $): then any of them may be read,
+// not only those Refs lists.
+func (t *Template) ReadsWhole() bool { return t.whole }
+
+func collectRefs(root parse.Node) (refs []string, whole bool) {
 	seen := map[string]bool{}
 	var visit func(n parse.Node, top bool)
 	visit = func(n parse.Node, top bool) {
@@ -54,9 +59,14 @@ func collectRefs(root parse.Node) []string {
 			if top {
 				seen[n.Ident[0]] = true
 			}
+		case *parse.DotNode:
+			whole = whole || top
 		case *parse.VariableNode:
-			if n.Ident[0] == "$" && len(n.Ident) > 1 {
+			switch {
+			case n.Ident[0] == "$" && len(n.Ident) > 1:
 				seen[n.Ident[1]] = true
+			case n.Ident[0] == "$":
+				whole = true
 			}
 		}
 	}
@@ -66,5 +76,5 @@ func collectRefs(root parse.Node) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
+	return out, whole
 }

@@ -37,6 +37,7 @@ type Template struct {
 	fast   nativeFunc // direct evaluator of a native template, or nil
 	text   []segment  // direct evaluator of a text template, or nil
 	refs   []string
+	whole  bool // reads . or $ as a whole (ReadsWhole)
 }
 
 // IsTemplate reports whether s holds a template action.
@@ -52,7 +53,8 @@ func parseTemplate(name, src string, direct bool) (*Template, error) {
 	if err != nil {
 		return nil, parseError(src, err)
 	}
-	tt := &Template{src: src, t: t, refs: collectRefs(t.Tree.Root)}
+	tt := &Template{src: src, t: t}
+	tt.refs, tt.whole = collectRefs(t.Tree.Root)
 	p := singleAction(t.Tree.Root)
 	switch {
 	case !direct:

@@ -262,19 +262,29 @@ func TestRenderConcurrent(t *testing.T) {
 
 func TestRefs(t *testing.T) {
 	tests := []struct {
-		src  string
-		want []string
+		src   string
+		want  []string
+		whole bool // ReadsWhole
 	}{
-		{"{{ .a.b }}/{{ $.x }}", []string{"a", "x"}},
-		{`{{ .maybe | default .d }}`, []string{"d", "maybe"}},
-		{`{{ (index .hostvars "h").ip }}`, []string{"hostvars"}},
-		{`{{ range .l }}{{ .name }}{{ $.y }}{{ end }}`, []string{"l", "y"}},
-		{`{{ with .a }}{{ .b }}{{ else }}{{ .c }}{{ end }}`, []string{"a", "c"}},
+		{"{{ .a.b }}/{{ $.x }}", []string{"a", "x"}, false},
+		{`{{ .maybe | default .d }}`, []string{"d", "maybe"}, false},
+		{`{{ (index .hostvars "h").ip }}`, []string{"hostvars"}, false},
+		{`{{ range .l }}{{ .name }}{{ $.y }}{{ end }}`, []string{"l", "y"}, false},
+		{`{{ with .a }}{{ .b }}{{ else }}{{ .c }}{{ end }}`, []string{"a", "c"}, false},
+		{`{{ with .a }}{{ . }}{{ end }}`, []string{"a"}, false},
+		{`{{ if hasKey . "x" }}{{ .y }}{{ end }}`, []string{"y"}, true},
+		{`{{ toJson . }}`, []string{}, true},
+		{`{{ range .l }}{{ index $ . }}{{ end }}`, []string{"l"}, true},
+		{`{{ $v := . }}{{ $v.x }}`, []string{}, true},
+		{`{{ define "t" }}{{ .x }}{{ end }}{{ template "t" . }}`, []string{}, true},
 	}
 	for _, tt := range tests {
-		got := MustParse("test", tt.src).Refs()
-		if !reflect.DeepEqual(got, tt.want) {
+		tp := MustParse("test", tt.src)
+		if got := tp.Refs(); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Refs(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+		if got := tp.ReadsWhole(); got != tt.whole {
+			t.Errorf("ReadsWhole(%q) = %v, want %v", tt.src, got, tt.whole)
 		}
 	}
 }

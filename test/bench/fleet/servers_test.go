@@ -54,6 +54,9 @@ type process struct {
 
 const serveEnv = "HAPB_FLEET_SERVE"
 
+// serversPID is the servers process's, whose CPU time each run reports.
+var serversPID int
+
 func startProcess(dir string, n, port int, book string) (*process, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	// GOGC and GOMEMLIMIT tune the controller's runtime, not the servers'.
@@ -75,6 +78,7 @@ func startProcess(dir string, n, port int, book string) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	serversPID = cmd.Process.Pid
 	p := &process{cmd: cmd, in: in, out: bufio.NewReader(out)}
 	if err := p.answer(); err != nil {
 		p.Close()
