@@ -1,7 +1,7 @@
 # The fleet figure of test/bench/README.md: time per task-host and the
 # controller's peak memory against the fleet's size, from results.csv (the
-# runs of 2026-12-06 evening at ec7cab4: hapb and the floor measured in
-# turn, the medians of the rounds; the collector following the heap) and
+# runs of 2026-12-06 late evening at f81d23b: hapb and the floor measured
+# in turn, the medians of the rounds; the collector following the heap) and
 # results-48e732d.csv (the runs of 2026-12-06 afternoon at 48e732d and
 # 24bc259, the collector at GOGC 70)
 # (one line per TestFleet run with -fleet.csv; columns as fleet_test.go
