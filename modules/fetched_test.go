@@ -36,7 +36,7 @@ func TestWasFetched(t *testing.T) {
 		if f := wasFetched(tt.path); f != tt.fetched {
 			t.Errorf("wasFetched(%s) = %v, want %v", filepath.Base(tt.path), f, tt.fetched)
 		}
-		_, _, err := parseTemplateFile(tt.path)
+		_, err := parseTemplateFile(tt.path)
 		if refused := err != nil && strings.Contains(err.Error(), "was fetched from a host"); refused != tt.fetched {
 			t.Errorf("template %s: %v, want refused %v", filepath.Base(tt.path), err, tt.fetched)
 		}

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -42,39 +43,26 @@ func templatePlan(ctx context.Context, t *Task, p *templateParams) (*Plan, error
 // Ansible's template_* variables. Errors name the file and, for undefined
 // variables, the line that uses the variable.
 func renderTemplateFile(file string, t *Task) (string, error) {
-	tp, src, err := parseTemplateFile(file)
+	c, err := parseTemplateFile(file)
 	if err != nil {
 		return "", err
 	}
-	extra := [...]struct{ k, v string }{
-		{"ansible_managed", "Managed by hapb: local changes will be overwritten"},
-		{"template_path", file},
-		{"template_fullpath", file},
-		{"template_host", t.Host},
-		{"template_uid", templateUID},
-	}
-	// The host's variables are copied, to add these, only for a template
-	// that may read them: a copy per host of every fact and variable.
-	vars, reads := t.Vars, tp.ReadsWhole()
-	for _, e := range extra {
-		_, ok := slices.BinarySearch(tp.Refs(), e.k)
-		reads = reads || ok
-	}
-	if reads {
-		vars = make(map[string]any, len(t.Vars)+len(extra))
-		for k, v := range t.Vars {
-			vars[k] = v
-		}
-		for _, e := range extra {
-			if _, ok := vars[e.k]; !ok {
-				vars[e.k] = e.v
+	vars := t.Vars
+	if c.readsExtras {
+		// Copied (every fact and variable of the host) only for a
+		// template that may read these.
+		vars = make(map[string]any, len(t.Vars)+len(templateExtras))
+		maps.Copy(vars, t.Vars)
+		for i, v := range [len(templateExtras)]string{templateManaged, file, file, t.Host, templateUID} {
+			if _, ok := vars[templateExtras[i]]; !ok {
+				vars[templateExtras[i]] = v
 			}
 		}
 	}
-	out, err := tp.RenderString(vars)
+	out, err := c.t.RenderString(vars)
 	if err != nil {
 		if u, ok := diag.As(err, diag.Undefined); ok {
-			if line := templateUseLine(string(src), u.Name); line > 0 {
+			if line := templateUseLine(string(c.src), u.Name); line > 0 {
 				return "", fmt.Errorf("template %s:%d: %w", file, line, err)
 			}
 		}
@@ -83,6 +71,13 @@ func renderTemplateFile(file string, t *Task) (string, error) {
 	return out, nil
 }
 
+// templateExtras are the variables a template sees besides the host's
+// (whose own of the same name win), as Ansible's: their values are, in this
+// order, templateManaged, the file twice, the host and templateUID.
+var templateExtras = [...]string{"ansible_managed", "template_path", "template_fullpath", "template_host", "template_uid"}
+
+const templateManaged = "Managed by hapb: local changes will be overwritten"
+
 var templateUID = strconv.Itoa(os.Getuid())
 
 // templateCache holds parsed template files: a play renders the same file
@@ -90,32 +85,34 @@ var templateUID = strconv.Itoa(os.Getuid())
 var templateCache sync.Map // string -> *templateCached
 
 type templateCached struct {
-	t   *tmpl.Template
-	src []byte
+	t           *tmpl.Template
+	src         []byte
+	readsExtras bool // may read one of templateExtras
 }
 
-func parseTemplateFile(file string) (*tmpl.Template, []byte, error) {
+func parseTemplateFile(file string) (*templateCached, error) {
 	if wasFetched(file) {
-		return nil, nil, fmt.Errorf("template: %s was fetched from a host during this run: its content is data, not a template (use copy)", file)
+		return nil, fmt.Errorf("template: %s was fetched from a host during this run: its content is data, not a template (use copy)", file)
 	}
 	fi, err := os.Stat(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("template: %w", err)
+		return nil, fmt.Errorf("template: %w", err)
 	}
 	key := fmt.Sprintf("%s\x00%d\x00%d", file, fi.Size(), fi.ModTime().UnixNano())
 	if c, ok := templateCache.Load(key); ok {
-		return c.(*templateCached).t, c.(*templateCached).src, nil
+		return c.(*templateCached), nil
 	}
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("template: %w", err)
+		return nil, fmt.Errorf("template: %w", err)
 	}
 	tp, err := tmpl.Parse(file, string(src))
 	if err != nil {
-		return nil, nil, fmt.Errorf("template %s: %w", file, err)
+		return nil, fmt.Errorf("template %s: %w", file, err)
 	}
-	templateCache.Store(key, &templateCached{t: tp, src: src})
-	return tp, src, nil
+	c := &templateCached{t: tp, src: src, readsExtras: slices.ContainsFunc(templateExtras[:], tp.Reads)}
+	templateCache.Store(key, c)
+	return c, nil
 }
 
 // templateUseLine finds the first line that uses name (a.b.c) in an

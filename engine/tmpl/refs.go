@@ -1,6 +1,7 @@
 package tmpl
 
 import (
+	"slices"
 	"sort"
 	"text/template/parse"
 )
@@ -15,6 +16,13 @@ func (t *Template) Refs() []string { return t.refs }
 // (., $ or $.: hasKey . "name", toJson $): then any of them may be read,
 // not only those Refs lists.
 func (t *Template) ReadsWhole() bool { return t.whole }
+
+// Reads reports whether the template may read the variable name: it is
+// in Refs, or the template reads its variables as a whole.
+func (t *Template) Reads(name string) bool {
+	_, ok := slices.BinarySearch(t.refs, name)
+	return ok || t.whole
+}
 
 func collectRefs(root parse.Node) (refs []string, whole bool) {
 	seen := map[string]bool{}
