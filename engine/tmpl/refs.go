@@ -7,14 +7,15 @@ import (
 )
 
 // Refs returns the top-level variables the template reads, sorted: .name,
-// .name.field and $.name all give "name". Variables read only through
-// "." as a whole (hasKey . "name", toJson .) are not listed. The variable
-// layer uses it to render lazy variables in dependency order.
+// .name.field, $.name, index . "name" and hasKey . "name" all give "name".
+// Variables read only through "." as a whole (toJson ., index . $k) are
+// not listed: see ReadsWhole. The variable layer uses it to render lazy
+// variables in dependency order.
 func (t *Template) Refs() []string { return t.refs }
 
 // ReadsWhole reports whether the template reads its variables as a whole
-// (., $ or $.: hasKey . "name", toJson $): then any of them may be read,
-// not only those Refs lists.
+// (. or $ other than by a literal name: toJson $, index . $k, $v := .):
+// then any of them may be read, not only those Refs lists.
 func (t *Template) ReadsWhole() bool { return t.whole }
 
 // Reads reports whether the template may read the variable name: it is
@@ -58,6 +59,13 @@ func collectRefs(root parse.Node) (refs []string, whole bool) {
 				}
 			}
 		case *parse.CommandNode:
+			if name, ok := namedRead(n, top); ok {
+				seen[name] = true // index . "name", hasKey $ "name": one variable, not the whole
+				for _, a := range n.Args[3:] {
+					visit(a, top)
+				}
+				return
+			}
 			for _, a := range n.Args {
 				visit(a, top)
 			}
@@ -85,4 +93,27 @@ func collectRefs(root parse.Node) (refs []string, whole bool) {
 	}
 	sort.Strings(out)
 	return out, whole
+}
+
+// namedRead returns the variable a command reads by a literal name from the
+// variables as a whole (. or $): index . "name" (more keys may follow) or
+// hasKey . "name".
+func namedRead(c *parse.CommandNode, top bool) (string, bool) {
+	f, ok := c.Args[0].(*parse.IdentifierNode)
+	if !ok || !(f.Ident == "index" && len(c.Args) >= 3 || f.Ident == "hasKey" && len(c.Args) == 3) {
+		return "", false
+	}
+	switch a := c.Args[1].(type) {
+	case *parse.DotNode:
+		ok = top
+	case *parse.VariableNode:
+		ok = len(a.Ident) == 1 && a.Ident[0] == "$"
+	default:
+		ok = false
+	}
+	name, isString := c.Args[2].(*parse.StringNode)
+	if !ok || !isString {
+		return "", false
+	}
+	return name.Text, true
 }

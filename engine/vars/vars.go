@@ -225,18 +225,25 @@ func (h *Host) Resolve() {
 	for k, l := range h.templ {
 		h.vars[k] = l.tree
 	}
-	state := make(map[string]int8, len(h.templ)) // 1 resolving, 2 done
-	keys := make([]string, 0, len(h.templ))
+	r := resolution{state: make(map[string]int8, len(h.templ)), keys: make([]string, 0, len(h.templ))}
 	for k := range h.templ {
-		keys = append(keys, k)
+		r.keys = append(r.keys, k)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		h.resolve(k, state)
+	sort.Strings(r.keys)
+	for _, k := range r.keys {
+		h.resolve(k, r)
 	}
 }
 
-func (h *Host) resolve(key string, state map[string]int8) {
+// resolution is one Resolve's progress: each templated variable's state
+// (0 not yet, 1 resolving, 2 done), and their names in order.
+type resolution struct {
+	state map[string]int8
+	keys  []string
+}
+
+func (h *Host) resolve(key string, r resolution) {
+	state := r.state
 	switch state[key] {
 	case 2:
 		return
@@ -247,9 +254,19 @@ func (h *Host) resolve(key string, state map[string]int8) {
 	}
 	state[key] = 1
 	l := h.templ[key]
+	if l.whole {
+		// It may read any variable (index . "name", toJson .), so every
+		// other one is rendered first; those already being rendered are
+		// left as they are, since such a read is no proof of a cycle.
+		for _, k := range r.keys {
+			if k != key && state[k] == 0 {
+				h.resolve(k, r)
+			}
+		}
+	}
 	for _, dep := range l.refs {
 		if _, ok := h.templ[dep]; ok && dep != key {
-			h.resolve(dep, state)
+			h.resolve(dep, r)
 		} else if dep == key {
 			h.setBroken(key, fmt.Errorf("variable %q refers to itself", key))
 			delete(h.vars, key)
@@ -316,10 +333,12 @@ func (h *Host) Undefined(err error) error {
 }
 
 // lazy is a variable whose value holds templates: a *tmpl.Template or a
-// compiled tree, and the variables it reads.
+// compiled tree, the variables it reads, and whether it reads them as a
+// whole (then it may read any).
 type lazy struct {
-	tree any
-	refs []string
+	tree  any
+	refs  []string
+	whole bool
 }
 
 var compiled sync.Map // string -> *lazy, or nil for a bad template
@@ -340,12 +359,12 @@ func compileValue(v any) *lazy {
 		}
 		var l *lazy
 		if t, err := tmpl.Parse("var", v); err == nil {
-			l = &lazy{tree: t, refs: t.Refs()}
+			l = &lazy{tree: t, refs: t.Refs(), whole: t.ReadsWhole()}
 		}
 		compiled.Store(v, l)
 		return l
 	case *tmpl.Template:
-		return &lazy{tree: v, refs: v.Refs()}
+		return &lazy{tree: v, refs: v.Refs(), whole: v.ReadsWhole()}
 	case []any, map[string]any:
 		if !tmpl.NeedsCompile(v) {
 			return nil
@@ -355,7 +374,10 @@ func compileValue(v any) *lazy {
 			return nil
 		}
 		l := &lazy{tree: c}
-		collect(c, func(t *tmpl.Template) { l.refs = append(l.refs, t.Refs()...) })
+		collect(c, func(t *tmpl.Template) {
+			l.refs = append(l.refs, t.Refs()...)
+			l.whole = l.whole || t.ReadsWhole()
+		})
 		return l
 	}
 	return nil

@@ -308,3 +308,33 @@ func TestSharedLevels(t *testing.T) {
 		t.Error("a host's write changed levels another host shares")
 	}
 }
+
+// TestWholeReads: a variable that reads the variables as a whole, by a name
+// Refs cannot know, sees every other one rendered, whatever the names'
+// order; a literal name (index . "z") is a dependency like .z.
+func TestWholeReads(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]any
+		key  string
+		want any
+	}{
+		{"index by a literal name", map[string]any{"a": `{{ index . "z" }}`, "z": "{{ .ip }}"}, "a", "10.0.0.1"},
+		{"hasKey then index", map[string]any{"a": `{{ if hasKey . "z" }}{{ index . "z" }}{{ end }}`, "z": "{{ .ip }}"}, "a", "10.0.0.1"},
+		{"index by a computed name", map[string]any{"a": `{{ index . .which }}`, "which": "z", "z": "{{ .ip }}"}, "a", "10.0.0.1"},
+		{"toJson of the whole", map[string]any{"a": `{{ (fromJson (toJson .)).z }}`, "z": "{{ .ip }}/32"}, "a", "10.0.0.1/32"},
+		{"in a list", map[string]any{"a": []any{`{{ index . .which }}`}, "which": "z", "z": "{{ .ip }}"}, "a", []any{"10.0.0.1"}},
+		{"two whole readers", map[string]any{"a": `{{ index . .which }}`, "which": "b", "b": `{{ index . .w2 }}!`, "w2": "ip"}, "a", "10.0.0.1!"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHost("h")
+			h.Set("ip", "10.0.0.1", Inventory)
+			h.SetAll(tt.vars, PlayVars)
+			h.Resolve()
+			if got := h.Vars()[tt.key]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s = %#v (broken: %v), want %#v", tt.key, got, h.Broken(tt.key), tt.want)
+			}
+		})
+	}
+}
