@@ -5,7 +5,11 @@
 #   probe_start          start `hapb probe` on client, after a healthy baseline
 #   probe_stop NAME      stop it; its JSON report goes to $logs/NAME.json
 #   probe_clean NAME     print that report's figures; fail on any failed
-#                        request, any lost or resurrected write
+#                        request, any lost or resurrected write, and then
+#                        also print the VIP's moves (probe_vip_moves)
+#   probe_vip_moves      what keepalived logged on $PROBE_VRRP_HOSTS (the
+#                        lab's directors unless set) since probe_start:
+#                        VRRP state changes and track scripts failing
 #   probe_row NAME SINGLE MAX_GAP REC OK WIDTH
 #                        a drill's row of the drills' table from that report;
 #                        fail when a write was lost, when a single failure
@@ -14,15 +18,24 @@ probe_install() {
   CGO_ENABLED=0 go build -o "$logs/hapb-static" ./cmd/hapb &&
     test/lab/ssh client 'cat >/usr/local/bin/hapb && chmod 0755 /usr/local/bin/hapb' <"$logs/hapb-static"
 }
+PROBE_VRRP_HOSTS=${PROBE_VRRP_HOSTS:-lvs01 lvs02}
 probe_start() {
+  probe_t0=$(date +%s)
   test/lab/ssh client 'rm -f /tmp/hapb-probe.json; setsid hapb probe --output json --interval 200ms --timeout 2s >/tmp/hapb-probe.json 2>/tmp/hapb-probe.err </dev/null & echo $! >/tmp/hapb-probe.pid' </dev/null
   sleep 3  # a healthy baseline first
 }
 probe_stop() {
   test/lab/ssh client 'kill -INT $(cat /tmp/hapb-probe.pid); for i in $(seq 400); do kill -0 $(cat /tmp/hapb-probe.pid) 2>/dev/null || break; sleep 0.2; done; cat /tmp/hapb-probe.json' </dev/null >"$logs/$1.json"
 }
+probe_vip_moves() {
+  local h
+  for h in $PROBE_VRRP_HOSTS; do
+    test/lab/ssh "$h" "journalctl -u keepalived --since @$((probe_t0 - 5)) -o short-iso --no-pager" </dev/null 2>/dev/null |
+      grep -E 'Entering [A-Z]+ STATE|timed_out|VRRP_Script\(.*\) (failed|succeeded)|effective priority' | sed "s/^/  $h: /"
+  done
+}
 probe_clean() {
-  python3 - "$logs/$1.json" <<'PY'
+  if python3 - "$logs/$1.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 failed = r["reads"]["failed"] + r["writes"]["failed"]
@@ -32,6 +45,9 @@ print(f'{r["reads"]["total"]} reads, {r["writes"]["total"]} writes, {r["watch"][
       + "".join(f'\n  {f["at"]} {f["op"]}: {f["error"]}' for f in (r["failures"] or [])[:10]))
 sys.exit(1 if failed or lost or r.get("check_error") else 0)
 PY
+  then return 0; fi
+  probe_vip_moves
+  return 1
 }
 probe_row() {
   python3 - "$logs/$1.json" "$@" <<'PY'
