@@ -255,7 +255,7 @@ func (h *Host) resolve(key string, r resolution) {
 	state[key] = 1
 	l := h.templ[key]
 	if l.whole {
-		// It may read any variable (index . "name", toJson .), so every
+		// It may read any variable (index . $k, toJson .), so every
 		// other one is rendered first; those already being rendered are
 		// left as they are, since such a read is no proof of a cycle.
 		for _, k := range r.keys {
