@@ -23,10 +23,12 @@ func probeCommand() *cli.Command {
 		Name:  "probe",
 		Usage: "measure a Kubernetes API's availability (reads, writes, a watch) until interrupted",
 		Description: "Talks to the API of the kubeconfig's current context (or --server) several times\n" +
-			"a second: GET /readyz, ConfigMaps created in --namespace (one in --keep-every kept\n" +
-			"to the end, the others deleted at once) and a watch on them. On SIGINT/SIGTERM or\n" +
-			"after --duration it checks that every acknowledged write is still there, removes\n" +
-			"its ConfigMaps and prints the longest gaps, the failed requests and what was lost.\n" +
+			"a second: GET /readyz?exclude=shutdown (an apiserver fails that check as soon as\n" +
+			"its graceful shutdown begins, while it still serves), ConfigMaps created in\n" +
+			"--namespace (one in --keep-every kept to the end, the others deleted at once)\n" +
+			"and a watch on them. On SIGINT/SIGTERM or after --duration it checks that every\n" +
+			"acknowledged write is still there, removes its ConfigMaps and prints the longest\n" +
+			"gaps, the failed requests and what was lost.\n" +
 			"Exit status 0 when nothing acknowledged was lost, 2 otherwise.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kubeconfig", Value: os.ExpandEnv("$HOME/.kube/config"), Usage: "the kubeconfig (its current context)"},

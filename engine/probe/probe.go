@@ -1,7 +1,9 @@
 // Package probe measures a Kubernetes API's availability as its clients see
 // it: reads (/readyz), writes (ConfigMaps created, some kept and the others
 // deleted) and a watch, several times a second, for as long as a failure
-// drill lasts. It records every failed request and every gap between
+// drill lasts. The read leaves out /readyz's shutdown check: an apiserver
+// fails it from the moment its graceful shutdown begins, to turn load
+// balancers away, while it still serves every request it gets. It records every failed request and every gap between
 // successes, and at the end checks that every write the API acknowledged is
 // still there: availability and durability, measured from outside.
 package probe
@@ -182,10 +184,14 @@ func (p *prober) every(ctx context.Context, f func(context.Context)) {
 	}
 }
 
+// readPath is the read: /readyz without the shutdown check (see the
+// package comment).
+const readPath = "/readyz?exclude=shutdown"
+
 func (p *prober) reads(ctx context.Context) {
 	p.every(ctx, func(ctx context.Context) {
 		sent := time.Now()
-		body, err := p.do(ctx, "GET", "/readyz", nil, http.StatusOK)
+		body, err := p.do(ctx, "GET", readPath, nil, http.StatusOK)
 		if err == nil && strings.TrimSpace(string(body)) != "ok" {
 			err = fmt.Errorf("/readyz: %q", body)
 		}
@@ -356,13 +362,26 @@ func (p *prober) do(ctx context.Context, method, path string, body []byte, want 
 		return nil, err
 	}
 	if resp.StatusCode != want {
-		return b, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, firstLine(b))
+		return b, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, why(b))
 	}
 	return b, nil
 }
 
-func firstLine(b []byte) string {
-	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+// why sums up an error body in one line: the checks that failed ("[-]name
+// failed: ...") when it is a health report such as /readyz's, else its
+// first line.
+func why(b []byte) string {
+	text := strings.TrimSpace(string(b))
+	var failed []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "[-]") {
+			failed = append(failed, l)
+		}
+	}
+	s, _, _ := strings.Cut(text, "\n")
+	if len(failed) > 0 {
+		s = strings.Join(failed, "; ")
+	}
 	if len(s) > 200 {
 		s = s[:200]
 	}

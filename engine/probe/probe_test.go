@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,14 +17,17 @@ import (
 // fakeAPI is a test double of the few kube-apiserver endpoints the probe
 // uses: /readyz, ConfigMaps (create, delete, list by label, delete by label)
 // and a watch. down makes every request fail with 503; forget makes it
-// acknowledge creations without storing them (a lying API).
+// acknowledge creations without storing them (a lying API); shuttingDown
+// makes /readyz fail its shutdown check, unless excluded, while every
+// request is still served (an apiserver's graceful shutdown).
 type fakeAPI struct {
-	mu       sync.Mutex
-	objs     map[string]bool
-	rv       int
-	watchers []chan string
-	down     atomic.Bool
-	forget   atomic.Bool
+	mu           sync.Mutex
+	objs         map[string]bool
+	rv           int
+	watchers     []chan string
+	down         atomic.Bool
+	forget       atomic.Bool
+	shuttingDown atomic.Bool
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +38,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	const base = "/api/v1/namespaces/default/configmaps"
 	switch {
 	case r.URL.Path == "/readyz":
+		if f.shuttingDown.Load() && !slices.Contains(r.URL.Query()["exclude"], "shutdown") {
+			http.Error(w, "[+]ping ok\n[-]shutdown failed: reason withheld\nreadyz check failed", http.StatusInternalServerError)
+			return
+		}
 		fmt.Fprint(w, "ok")
 	case r.URL.Path == base && r.Method == "POST":
 		var cm struct {
@@ -96,12 +104,14 @@ func TestProbe(t *testing.T) {
 		name       string
 		outage     time.Duration // the API answers 503 for this long, from 300 ms on
 		forget     bool
+		shutdown   bool // the API shuts down gracefully (still serving)
 		wantFailed bool
 		wantLost   bool
 	}{
 		{name: "healthy"},
 		{name: "an outage of 600 ms", outage: 600 * time.Millisecond, wantFailed: true},
 		{name: "a lying API", forget: true, wantLost: true},
+		{name: "an apiserver shutting down", shutdown: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +125,7 @@ func TestProbe(t *testing.T) {
 				time.AfterFunc(300*time.Millisecond+tt.outage, func() { api.down.Store(false) })
 			}
 			api.forget.Store(tt.forget)
+			api.shuttingDown.Store(tt.shutdown)
 			r := Run(ctx, Options{Client: srv.Client(), Server: srv.URL, Interval: 20 * time.Millisecond,
 				Timeout: time.Second, KeepEvery: 3})
 			if r.Reads.Total < 20 || r.Writes.Total < 20 || r.Kept < 5 {
@@ -150,5 +161,22 @@ func TestProbe(t *testing.T) {
 				t.Errorf("the probe left %d ConfigMaps", len(api.objs))
 			}
 		})
+	}
+}
+
+// TestWhy: an error body in one line, naming the failed checks of a health
+// report (what a shutting-down apiserver's /readyz says).
+func TestWhy(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{"[+]ping ok\n[+]log ok\n[-]shutdown failed: reason withheld\n[+]etcd ok\nreadyz check failed\n", "[-]shutdown failed: reason withheld"},
+		{"[+]ping ok\n[-]etcd failed: reason withheld\n[-]etcd-readiness failed: reason withheld\nreadyz check failed", "[-]etcd failed: reason withheld; [-]etcd-readiness failed: reason withheld"},
+		{"etcdserver: request timed out\nmore", "etcdserver: request timed out"},
+		{"", ""},
+		{strings.Repeat("x", 300), strings.Repeat("x", 200)},
+	}
+	for _, tt := range tests {
+		if got := why([]byte(tt.body)); got != tt.want {
+			t.Errorf("why(%q) = %q, want %q", tt.body, got, tt.want)
+		}
 	}
 }
