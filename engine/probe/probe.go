@@ -1,11 +1,12 @@
 // Package probe measures a Kubernetes API's availability as its clients see
 // it: reads (/readyz), writes (ConfigMaps created, some kept and the others
 // deleted) and a watch, several times a second, for as long as a failure
-// drill lasts. The read leaves out /readyz's shutdown check: an apiserver
-// fails it from the moment its graceful shutdown begins, to turn load
-// balancers away, while it still serves every request it gets. It records every failed request and every gap between
+// drill lasts. It records every failed request and every gap between
 // successes, and at the end checks that every write the API acknowledged is
-// still there: availability and durability, measured from outside.
+// still there: availability and durability, measured from outside. The read
+// leaves out /readyz's shutdown check: an apiserver fails it from the moment
+// its graceful shutdown begins, to turn load balancers away, while it still
+// serves every request it gets.
 package probe
 
 import (
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -371,14 +373,9 @@ func (p *prober) do(ctx context.Context, method, path string, body []byte, want 
 // failed: ...") when it is a health report such as /readyz's, else its
 // first line.
 func why(b []byte) string {
-	text := strings.TrimSpace(string(b))
-	var failed []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, "[-]") {
-			failed = append(failed, l)
-		}
-	}
-	s, _, _ := strings.Cut(text, "\n")
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	failed := slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !strings.HasPrefix(l, "[-]") })
+	s := lines[0]
 	if len(failed) > 0 {
 		s = strings.Join(failed, "; ")
 	}
