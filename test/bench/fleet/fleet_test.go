@@ -49,6 +49,7 @@ var (
 	heapFlag  = flag.String("fleet.heapprofile", "", "write the controller's heap profile as the second run's last task starts, every connection open")
 	// One pair of runs is not a measure on a shared machine: see rounds.
 	roundsFlag = flag.Int("fleet.rounds", 3, "rounds of hapb and the floor in turn; the ratios reported are their medians")
+	allocFlag  = flag.String("fleet.allocprofile", "", "write heap profiles as hapb's second run starts (FILE.base) and ends (FILE), and the floor's (FILE.floor.base, FILE.floor): pprof -sample_index=alloc_space -diff_base FILE.base FILE shows what that run allocated (the last round's)")
 	peakFlag   = flag.String("fleet.peakprofile", "", "write the controller's heap profile (as of the last collection, none forced) each time its heap in use grows 5% past the last one written: what was live at the peak")
 )
 
@@ -322,6 +323,10 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	}
 	var res *run.Result
 	var err error
+	allocs := *allocFlag != "" && !first && rec == nil
+	if allocs {
+		writeAllocs(t, *allocFlag+".base")
+	}
 	rt0, start := readRuntime(), time.Now()
 	// The labels mark the controller's goroutines in a -cpuprofile
 	// (-tagfocus side=hapb, run=second, recording=false); with
@@ -332,6 +337,9 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 		res, err = run.Run(ctx, b.pb, opts)
 	})
 	m := measure{time.Since(start), readRuntime().minus(rt0)}
+	if allocs {
+		writeAllocs(t, *allocFlag)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,6 +368,10 @@ func runName(first bool) string { return map[bool]string{true: "first", false: "
 // replay replays a recording with the same known_hosts, read once.
 func (b *bench) replay(r *replay.Recording, first bool) measure {
 	t := b.t
+	allocs := *allocFlag != "" && !first
+	if allocs {
+		writeAllocs(t, *allocFlag+".floor.base")
+	}
 	rt0, start := readRuntime(), time.Now()
 	hk, err := floorHostKeys(b.known)
 	if err != nil {
@@ -370,6 +382,9 @@ func (b *bench) replay(r *replay.Recording, first bool) measure {
 		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519}, b.floorForks())
 	})
 	m := measure{time.Since(start), readRuntime().minus(rt0)}
+	if allocs {
+		writeAllocs(t, *allocFlag+".floor")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,6 +479,23 @@ func writeHeap(t *testing.T, file string) {
 	runtime.ReadMemStats(&ms)
 	t.Logf("controller memory, connections open: %d goroutines, stacks %d MB, heap in use %d MB (of %d MB from the OS), RSS peak %d MB",
 		runtime.NumGoroutine(), ms.StackInuse>>20, ms.HeapInuse>>20, ms.HeapSys>>20, peakRSS(t)>>20)
+}
+
+// writeAllocs writes the heap profile, whose allocation counts are
+// cumulative: two of them bracket a run. The profile holds what was
+// allocated before the last collection but one, hence the two.
+func writeAllocs(t *testing.T, file string) {
+	t.Helper()
+	runtime.GC()
+	runtime.GC()
+	fh, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if err := pprof.Lookup("allocs").WriteTo(fh, 0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // memSampler notes the controller's largest heap, stacks and goroutine
