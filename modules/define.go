@@ -11,8 +11,10 @@ type PlanFunc[P any] func(ctx context.Context, t *Task, p *P) (*Plan, error)
 
 // Capability is an optional property of a module, given to Define. The
 // executor and the loader never know modules by name: they ask the module
-// through the interfaces below.
-type Capability func(*capabilities)
+// through the interfaces below. It takes and returns the set by value: Has
+// calls one per result, and a pointer given to a func value escapes (an
+// allocation a call).
+type Capability func(capabilities) capabilities
 
 type capabilities struct {
 	local, facts, included, showsData, readOnly bool
@@ -22,23 +24,25 @@ type capabilities struct {
 var (
 	// OnController: the module never touches the host (debug, set_fact,
 	// x509), so the executor opens no connection for it.
-	OnController Capability = func(c *capabilities) { c.local = true }
+	OnController Capability = func(c capabilities) capabilities { c.local = true; return c }
 	// GathersFacts: the module's facts are the host's gathered facts
 	// (setup); the play's gather_facts runs it.
-	GathersFacts Capability = func(c *capabilities) { c.facts = true }
+	GathersFacts Capability = func(c capabilities) capabilities { c.facts = true; return c }
 	// IncludesVars: the module's facts are included variables
 	// (include_vars), which rank below set_fact and register.
-	IncludesVars Capability = func(c *capabilities) { c.included = true }
+	IncludesVars Capability = func(c capabilities) capabilities { c.included = true; return c }
 	// ShowsData: the result's data is what the task shows (debug).
-	ShowsData Capability = func(c *capabilities) { c.showsData = true }
+	ShowsData Capability = func(c capabilities) capabilities { c.showsData = true; return c }
 	// ChangesNoHost: the module reads a host but never changes it (stat,
 	// slurp, setup; fetch writes only the controller), so Execute keeps no
 	// planned effects from it.
-	ChangesNoHost Capability = func(c *capabilities) { c.readOnly = true }
+	ChangesNoHost Capability = func(c capabilities) capabilities { c.readOnly = true; return c }
 )
 
 // FreeFormArg: a bare string (`shell: echo hi`) fills parameter param.
-func FreeFormArg(param string) Capability { return func(c *capabilities) { c.freeForm = param } }
+func FreeFormArg(param string) Capability {
+	return func(c capabilities) capabilities { c.freeForm = param; return c }
+}
 
 // FactGatherer is a module that gathers the host's facts.
 type FactGatherer interface{ GathersFacts() bool }
@@ -55,8 +59,7 @@ type ReadOnly interface{ ChangesNoHost() bool }
 // Has reports whether m has capability c (asking its interfaces), for the
 // executor's glue.
 func Has(m Module, c Capability) bool {
-	var want capabilities
-	c(&want)
+	want := c(capabilities{})
 	switch {
 	case want.local:
 		l, ok := m.(Local)
@@ -83,7 +86,7 @@ func Has(m Module, c Capability) bool {
 func Define[P any](name, doc string, plan PlanFunc[P], caps ...Capability) Module {
 	d := &definition[P]{name: name, doc: doc, plan: plan}
 	for _, c := range caps {
-		c(&d.caps)
+		d.caps = c(d.caps)
 	}
 	var m Module = d
 	if d.caps.freeForm != "" {

@@ -65,3 +65,11 @@ func TestGatherer(t *testing.T) {
 		t.Errorf("Gatherer() = %s, %v", name, ok)
 	}
 }
+
+// Has is asked for every result a task reports: it must not allocate.
+func TestHasAllocates(t *testing.T) {
+	m, _ := Lookup("debug")
+	if n := testing.AllocsPerRun(100, func() { Has(m, ShowsData) }); n != 0 {
+		t.Errorf("Has: %v allocations a call, want 0", n)
+	}
+}
