@@ -323,10 +323,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 	}
 	var res *run.Result
 	var err error
-	allocs := *allocFlag != "" && !first && rec == nil
-	if allocs {
-		writeAllocs(t, *allocFlag+".base")
-	}
+	endAllocs := allocWindow(t, !first && rec == nil, "")
 	rt0, start := readRuntime(), time.Now()
 	// The labels mark the controller's goroutines in a -cpuprofile
 	// (-tagfocus side=hapb, run=second, recording=false); with
@@ -337,9 +334,7 @@ func (b *bench) hapb(first bool, rec *replay.Recorder) measure {
 		res, err = run.Run(ctx, b.pb, opts)
 	})
 	m := measure{time.Since(start), readRuntime().minus(rt0)}
-	if allocs {
-		writeAllocs(t, *allocFlag)
-	}
+	endAllocs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,10 +363,7 @@ func runName(first bool) string { return map[bool]string{true: "first", false: "
 // replay replays a recording with the same known_hosts, read once.
 func (b *bench) replay(r *replay.Recording, first bool) measure {
 	t := b.t
-	allocs := *allocFlag != "" && !first
-	if allocs {
-		writeAllocs(t, *allocFlag+".floor.base")
-	}
+	endAllocs := allocWindow(t, !first, ".floor")
 	rt0, start := readRuntime(), time.Now()
 	hk, err := floorHostKeys(b.known)
 	if err != nil {
@@ -382,9 +374,7 @@ func (b *bench) replay(r *replay.Recording, first bool) measure {
 		res, err = replay.Replay(r, hk, []string{ssh.KeyAlgoED25519}, b.floorForks())
 	})
 	m := measure{time.Since(start), readRuntime().minus(rt0)}
-	if allocs {
-		writeAllocs(t, *allocFlag+".floor")
-	}
+	endAllocs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,6 +469,17 @@ func writeHeap(t *testing.T, file string) {
 	runtime.ReadMemStats(&ms)
 	t.Logf("controller memory, connections open: %d goroutines, stacks %d MB, heap in use %d MB (of %d MB from the OS), RSS peak %d MB",
 		runtime.NumGoroutine(), ms.StackInuse>>20, ms.HeapInuse>>20, ms.HeapSys>>20, peakRSS(t)>>20)
+}
+
+// allocWindow brackets a second run for -fleet.allocprofile: it writes
+// FILE+side+".base" now and returns what writes FILE+side once the run is
+// measured; nothing without the flag or when the run is not one to profile.
+func allocWindow(t *testing.T, profile bool, side string) (end func()) {
+	if *allocFlag == "" || !profile {
+		return func() {}
+	}
+	writeAllocs(t, *allocFlag+side+".base")
+	return func() { writeAllocs(t, *allocFlag+side) }
 }
 
 // writeAllocs writes the heap profile, whose allocation counts are
