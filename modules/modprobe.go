@@ -106,6 +106,10 @@ func (ch *modprobeChange) load(params *modprobeParams, sec remote.Sections, load
 		}
 		ch.steps = append(ch.steps, append([]string{"modprobe", "--", name}, strings.Fields(params.Params)...))
 		ch.msgs = append(ch.msgs, "load "+name)
+		// A module brings its own keys under /proc/sys (ip_vs's
+		// net.ipv4.vs.*), which a later sysctl in check mode must not
+		// take for missing.
+		ch.effects = append(ch.effects, opaqueEffect("modprobe %s", name))
 	case params.State == "absent" && builtin:
 		return fmt.Errorf("modprobe: %s is built into the kernel and cannot be unloaded", name)
 	case params.State == "absent" && loaded:

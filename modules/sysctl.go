@@ -74,6 +74,13 @@ func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, erro
 	setLive := false
 	if params.State == "present" && (params.Reload || params.SysctlSet) {
 		live, readable := sec["live"]
+		if !readable {
+			// Check mode, after a planned module load or package: the
+			// key may exist by the time this task runs.
+			if why := mayMake(t.Effects, sysctlProcPath(key)); why != "" {
+				return unknownPlan(why, plan.Data, sysctlFileEffects(writeFile, params.SysctlFile, after)...), nil
+			}
+		}
 		live = sysctlNorm(live)
 		plan.Data["live_value"] = live
 		msg, set, err := sysctlLive(params, key, live, want, readable, sec["writable"] != "")
@@ -90,13 +97,20 @@ func sysctlPlan(ctx context.Context, t *Task, params *sysctlParams) (*Plan, erro
 		return plan, nil
 	}
 	plan.Changed = true
-	if writeFile {
-		plan.Effects = []Effect{{Kind: PathEffect, Name: params.SysctlFile, State: "file", Content: []byte(after), ContentKnown: true}}
-	}
+	plan.Effects = sysctlFileEffects(writeFile, params.SysctlFile, after)
 	plan.Apply = func(ctx context.Context, r *Result) error {
 		return sysctlApply(ctx, t, params, key, after, writeFile, setLive, r)
 	}
 	return plan, nil
+}
+
+// sysctlFileEffects is what writing file (when write) does, for later
+// tasks in check mode.
+func sysctlFileEffects(write bool, file, content string) []Effect {
+	if !write {
+		return nil
+	}
+	return []Effect{{Kind: PathEffect, Name: file, State: "file", Content: []byte(content), ContentKnown: true}}
 }
 
 // sysctlProcPath maps a key to its /proc/sys file. In the dotted form dots

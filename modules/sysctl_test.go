@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hapb/hapb/engine/conn"
@@ -99,6 +100,39 @@ func TestSysctlPlan(t *testing.T) {
 				t.Errorf("sysctl -w ran = %v, want %v:\n%s", ran, tt.setLive, fake)
 			}
 		})
+	}
+}
+
+// TestSysctlCheckModuleKey: in check mode a key that a planned module load
+// (or package) may bring is unknown until applied, and its file still
+// planned; without such a change it is missing, an error.
+func TestSysctlCheckModuleKey(t *testing.T) {
+	params := sysctlParams{Name: "net.ipv4.vs.sloppy_tcp", Value: "1", State: "present", Reload: true, SysctlFile: "/etc/sysctl.d/90-lvs.conf"}
+	for _, loads := range []bool{false, true} {
+		effects := &Effects{}
+		if loads {
+			mod, err := modprobePlan(context.Background(), &Task{Conn: conntest.New().On("@@hapb", 0, "\n@@hapb dry\nrc=0\n@@hapb end\n")},
+				&modprobeParams{Name: "ip_vs", State: "present", Persistent: "disabled"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			effects.add(mod.Effects...)
+		}
+		fake := conntest.New().On("@@hapb", 0, sysctlOut("", false, nil))
+		plan, err := sysctlPlan(context.Background(), &Task{Conn: fake, Check: true, Effects: effects}, &params)
+		if !loads {
+			planErr(t, err, "does not exist")
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.Changed || !plan.Unknown || !strings.Contains(plan.Msg, "modprobe ip_vs") {
+			t.Errorf("after a planned modprobe: changed %v, unknown %v, %q", plan.Changed, plan.Unknown, plan.Msg)
+		}
+		if len(plan.Effects) != 1 || plan.Effects[0].Name != params.SysctlFile || string(plan.Effects[0].Content) != "net.ipv4.vs.sloppy_tcp=1\n" {
+			t.Errorf("effects %+v, want the file with the key", plan.Effects)
+		}
 	}
 }
 
