@@ -23,7 +23,7 @@ func init() { Define("health_report", healthReportDoc, healthReportPlan, OnContr
 type healthReportParams struct {
 	Hosts  []string      `yaml:"hosts" required:"true" doc:"the hosts whose probes are reported; a host that answered none is a FAIL row"`
 	Probes []string      `yaml:"probes" required:"true" doc:"the registered results (variable names) of the probe tasks, read on every host"`
-	Checks []healthCheck `yaml:"checks" doc:"cross-host checks evaluated on the controller over the variables and reports (host -> FACT key -> value)"`
+	Checks []healthCheck `yaml:"checks" doc:"cross-host checks evaluated on the controller over the variables and reports (host -> FACT key -> value); groups holds only the reported hosts, inventory_groups every host (a --limit run reports some)"`
 	Title  string        `yaml:"title" default:"health report" doc:"the report's heading"`
 }
 
@@ -85,6 +85,11 @@ func healthReportPlan(ctx context.Context, t *Task, p *healthReportParams) (*Pla
 	delete(env, "host")
 	delete(env, "probe")
 	env["reports"] = reports
+	// groups narrowed to the reported hosts, and the inventory's as they
+	// are: a check that needs a whole group (one VIP holder among the
+	// directors, the etcd leader among the members) can tell a group
+	// only partly reported from one that breaks the rule.
+	env["inventory_groups"] = env["groups"]
 	env["groups"] = reportedGroups(env["groups"], p.Hosts)
 	for _, c := range p.Checks {
 		rows = append(rows, c.eval(env))
