@@ -20,6 +20,8 @@ LAB_MEM_K8S=${LAB_MEM_K8S:-2G}
 # the limit of its qemu process (guest memory, code cache, devices).
 LAB_VM_MEM=${LAB_VM_MEM:-1280M}
 LAB_MEM_VM_HOST=${LAB_MEM_VM_HOST:-1800M}
+# A VM's CPU weight (cgroup v1 cpu.shares; a container's is 1024): test/lab/up.
+LAB_VM_CPU_SHARES=${LAB_VM_CPU_SHARES:-4096}
 MEMCG=/sys/fs/cgroup/memory/hapb-lab
 # Every host lives in a memory cgroup of its own, hapb-lab/NAME. A Kubernetes
 # node has one in each cgroup v1 hierarchy of this machine: its kubelet and
