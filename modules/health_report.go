@@ -23,7 +23,7 @@ func init() { Define("health_report", healthReportDoc, healthReportPlan, OnContr
 type healthReportParams struct {
 	Hosts  []string      `yaml:"hosts" required:"true" doc:"the hosts whose probes are reported; a host that answered none is a FAIL row"`
 	Probes []string      `yaml:"probes" required:"true" doc:"the registered results (variable names) of the probe tasks, read on every host"`
-	Checks []healthCheck `yaml:"checks" doc:"cross-host checks evaluated on the controller over the variables and reports (host -> FACT key -> value); groups holds only the reported hosts, inventory_groups every host (a --limit run reports some)"`
+	Checks []healthCheck `yaml:"checks" doc:"cross-host checks evaluated on the controller over the variables and reports (host -> FACT key -> value); groups holds only the reported hosts, and partial_groups names (true) the groups of which a run reported only some (--limit)"`
 	Title  string        `yaml:"title" default:"health report" doc:"the report's heading"`
 }
 
@@ -85,12 +85,10 @@ func healthReportPlan(ctx context.Context, t *Task, p *healthReportParams) (*Pla
 	delete(env, "host")
 	delete(env, "probe")
 	env["reports"] = reports
-	// groups narrowed to the reported hosts, and the inventory's as they
-	// are: a check that needs a whole group (one VIP holder among the
+	// A check that needs a whole group (one VIP holder among the
 	// directors, the etcd leader among the members) can tell a group
 	// only partly reported from one that breaks the rule.
-	env["inventory_groups"] = env["groups"]
-	env["groups"] = reportedGroups(env["groups"], p.Hosts)
+	env["groups"], env["partial_groups"] = reportedGroups(env["groups"], p.Hosts)
 	for _, c := range p.Checks {
 		rows = append(rows, c.eval(env))
 	}
@@ -110,16 +108,17 @@ func healthReportPlan(ctx context.Context, t *Task, p *healthReportParams) (*Pla
 
 // reportedGroups narrows the inventory's groups to the reported hosts, so
 // that a cross-host check over groups.etcd, say, judges the members that
-// were probed (a --limit run) and not the ones left out.
-func reportedGroups(groups any, hosts []string) map[string]any {
+// were probed (a --limit run) and not the ones left out; partial has true
+// for each group some of whose hosts were left out.
+func reportedGroups(groups any, hosts []string) (reported, partial map[string]any) {
 	in := make(map[string]bool, len(hosts))
 	for _, h := range hosts {
 		in[h] = true
 	}
-	out := map[string]any{}
+	reported, partial = map[string]any{}, map[string]any{}
 	gv := reflect.ValueOf(groups) // map[string][]string from the runner, map[string]any from YAML
 	if gv.Kind() != reflect.Map {
-		return out
+		return reported, partial
 	}
 	for it := gv.MapRange(); it.Next(); {
 		ms := reflect.Indirect(it.Value())
@@ -133,13 +132,15 @@ func reportedGroups(groups any, hosts []string) map[string]any {
 		for i := 0; i < ms.Len(); i++ {
 			if m, ok := ms.Index(i).Interface().(string); ok && in[m] {
 				kept = append(kept, m)
+			} else if ok {
+				partial[it.Key().String()] = true
 			}
 		}
 		if len(kept) > 0 {
-			out[it.Key().String()] = kept
+			reported[it.Key().String()] = kept
 		}
 	}
-	return out
+	return reported, partial
 }
 
 func (c healthCheck) eval(env map[string]any) HealthRow {
