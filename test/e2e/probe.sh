@@ -7,9 +7,12 @@
 #   probe_clean NAME     print that report's figures; fail on any failed
 #                        request, any lost or resurrected write, and then
 #                        also print the VIP's moves (probe_vip_moves)
-#   probe_vip_moves      what keepalived logged on $PROBE_VRRP_HOSTS (the
-#                        lab's directors unless set) since probe_start:
-#                        VRRP state changes and track scripts failing
+#   probe_vip_moves [SINCE]
+#                        what keepalived logged on $PROBE_VRRP_HOSTS (the
+#                        lab's directors unless set) since SINCE (epoch
+#                        seconds; default: 5 s before probe_start): VRRP
+#                        state changes, track scripts failing, keepalived
+#                        stopping and starting, IPVS errors
 #   probe_row NAME SINGLE MAX_GAP REC OK WIDTH
 #                        a drill's row of the drills' table from that report;
 #                        fail when a write was lost, when a single failure
@@ -28,10 +31,11 @@ probe_stop() {
   test/lab/ssh client 'kill -INT $(cat /tmp/hapb-probe.pid); for i in $(seq 400); do kill -0 $(cat /tmp/hapb-probe.pid) 2>/dev/null || break; sleep 0.2; done; cat /tmp/hapb-probe.json' </dev/null >"$logs/$1.json"
 }
 probe_vip_moves() {
-  local h
+  local h since=${1:-$((probe_t0 - 5))}
   for h in $PROBE_VRRP_HOSTS; do
-    test/lab/ssh "$h" "journalctl -u keepalived --since @$((probe_t0 - 5)) -o short-iso --no-pager" </dev/null 2>/dev/null |
-      grep -E 'Entering [A-Z]+ STATE|timed_out|VRRP_Script\(.*\) (failed|succeeded)|effective priority' | sed "s/^/  $h: /"
+    test/lab/ssh "$h" "journalctl -u keepalived --since @$since -o short-iso --no-pager" </dev/null 2>/dev/null |
+      grep -E 'Entering [A-Z]+ STATE|higher priority|timed_out|VRRP_Script\(.*\) (failed|succeeded)|effective priority|Stopping|Starting Keepalived|error' |
+      tail -40 | sed "s/^/  $h: /"
   done
 }
 probe_clean() {
