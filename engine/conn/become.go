@@ -76,7 +76,7 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 	posix, known := b.loginShell()
 	// The marker is set before sudo so that the sudo process carries it too
 	// (sudo resets its child's environment).
-	prefix := "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n"
+	prefix := MarkerPrefix(w.marker)
 	user := cmd.Become.User
 	if posix && known && (user == "" || user == b.login) {
 		// The usual case: the line written once, a whole script not copied again.
@@ -102,7 +102,7 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 		// The marker is exported again under sudo, which resets the
 		// environment: a child that leaves the process group (setsid)
 		// still carries it, so the reaper finds it.
-		body = "HAPB_RUN=" + w.marker + "; export HAPB_RUN\n" + w.skip + body
+		body = MarkerPrefix(w.marker) + w.skip + body
 		body = sudo + " -- sh -c " + Quote(body) + " hapb-" + w.marker
 	}
 	line := prefix + body
@@ -122,6 +122,10 @@ func (b *becomer) wrap(ctx context.Context, cmd *Cmd, stdin io.Reader) (*wrapped
 	w.line = line
 	return w, nil
 }
+
+// MarkerPrefix is the start of every line a command runs as: it exports
+// the command's marker, HAPB_RUN=marker (see becomer).
+func MarkerPrefix(marker string) string { return "HAPB_RUN=" + marker + "; export HAPB_RUN\n" }
 
 // shellTag starts the line on stderr that names the login shell.
 const shellTag = "hapb-shell-"

@@ -10,14 +10,26 @@ import (
 )
 
 // The stand-in must answer the lines hapb's Conn really sends: each one
-// is built here as the Conn builds it (sh -c QUOTED-LINE MARKER).
+// is built here as the Conn builds it, for a POSIX login shell (the
+// marker, then the command) and for another (all that through sh -c).
 func TestStandIn(t *testing.T) {
+	for name, line := range map[string]func(*conn.Cmd) string{
+		"posix": func(cmd *conn.Cmd) string { return conn.MarkerPrefix("0123") + conn.ShellLine(cmd) },
+		"sh -c": func(cmd *conn.Cmd) string {
+			return "sh -c " + conn.Quote(conn.MarkerPrefix("0123")+conn.ShellLine(cmd)) + " hapb-0123"
+		},
+	} {
+		t.Run(name, func(t *testing.T) { testStandIn(t, line) })
+	}
+}
+
+func testStandIn(t *testing.T, line func(*conn.Cmd) string) {
 	h := testHost(t)
 	fs := h.fs.Load()
 	sh := func(cmd *conn.Cmd, stdin string) (int, string) {
 		p := &proc{host: h, fs: fs, stdin: strings.NewReader(stdin)}
 		var out bytes.Buffer
-		st := p.run("sh -c "+conn.Quote(conn.ShellLine(cmd))+" hapb-0123", &out, &out)
+		st := p.run(line(cmd), &out, &out)
 		return st, out.String()
 	}
 	for _, tc := range []struct {
@@ -27,6 +39,7 @@ func TestStandIn(t *testing.T) {
 		out   string
 	}{
 		{&conn.Cmd{Args: []string{"hostname"}}, "", 0, "h1\n"},
+		{&conn.Cmd{Script: "echo \"$HAPB_RUN\"; declare -p HAPB_RUN"}, "", 0, "0123\ndeclare -x HAPB_RUN=\"0123\"\n"},
 		{&conn.Cmd{Script: "echo 'a b' \"c\""}, "", 0, "a b c\n"},
 		{&conn.Cmd{Script: "if [ ! -d /tmp/d ]; then mkdir -- /tmp/d && chmod 0700 -- /tmp/d || exit 1; fi"}, "", 0, ""},
 		{&conn.Cmd{Args: []string{"sh", "-c", "x", "hapb-guard", "/tmp/d", "", ""}}, "", 0, "creates\n"},
@@ -72,4 +85,21 @@ func testHost(t *testing.T) *Host {
 	h := &Host{Name: "h1", Addr: "127.77.0.1:2222", fleet: f, env: hostEnv("h1", bin)}
 	h.fs.Store(newMemFS())
 	return h
+}
+
+// A marked line is parsed without its marker (see proc.run); anything
+// else is left as it came.
+func TestUnmark(t *testing.T) {
+	for _, tc := range []struct{ line, marker, rest string }{
+		{conn.MarkerPrefix("0123") + "hostname", "0123", "hostname"},
+		{conn.MarkerPrefix("0123") + "a; b", "0123", "a; b"},
+		{"HAPB_RUN=0123; hostname", "", "HAPB_RUN=0123; hostname"},
+		{"HAPB_RUN=0123", "", "HAPB_RUN=0123"},
+		{"sh -c 'HAPB_RUN=0123; export HAPB_RUN\nhostname' hapb-0123", "", "sh -c 'HAPB_RUN=0123; export HAPB_RUN\nhostname' hapb-0123"},
+	} {
+		marker, rest, ok := unmark(tc.line)
+		if marker != tc.marker || rest != tc.rest || ok != (tc.marker != "") {
+			t.Errorf("unmark(%q) = %q, %q, %v; want %q, %q", tc.line, marker, rest, ok, tc.marker, tc.rest)
+		}
+	}
 }

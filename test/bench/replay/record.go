@@ -100,9 +100,11 @@ type recConn struct {
 
 var errBecome = errors.New("replay: become is not recorded; run the workload as the login user")
 
-// wrap is the line hapb's Conn sends for cmd without become.
+// wrap is the line hapb's Conn sends for cmd without become, once it
+// knows the login shell is POSIX (every host's first command also asks
+// which it is): the command's marker, then the command.
 func wrap(cmd *conn.Cmd) string {
-	return "sh -c " + conn.Quote(conn.ShellLine(cmd)) + " hapb-floor"
+	return conn.MarkerPrefix(conn.Nonce()) + conn.ShellLine(cmd)
 }
 
 func (c *recConn) Run(ctx context.Context, cmd *conn.Cmd) (*conn.Result, error) {

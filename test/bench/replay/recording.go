@@ -25,7 +25,7 @@ type Target struct {
 }
 
 // Command is one remote command: the shell line as hapb's Conn sends it
-// (sh -c LINE MARKER) and its stdin.
+// to a POSIX login shell (its marker, then the command) and its stdin.
 type Command struct {
 	Line  string `json:"line"`
 	Stdin []byte `json:"stdin,omitempty"`
