@@ -87,12 +87,11 @@ func (p *proc) script(ctx context.Context, src string, args []string, stdout, st
 
 // unmark takes conn.MarkerPrefix off line.
 func unmark(line string) (marker, rest string, ok bool) {
-	const name = "HAPB_RUN="
-	end := strings.IndexByte(line, ';')
-	if end < len(name) || !strings.HasPrefix(line, name) {
-		return "", line, false
+	after, ok := strings.CutPrefix(line, "HAPB_RUN=")
+	if !ok {
+		return "", line, false // most scripts: no scan for the ';'
 	}
-	marker = line[len(name):end]
+	marker, _, _ = strings.Cut(after, ";")
 	if rest, ok := strings.CutPrefix(line, conn.MarkerPrefix(marker)); ok {
 		return marker, rest, true
 	}

@@ -87,7 +87,7 @@ func testHost(t *testing.T) *Host {
 	return h
 }
 
-// A marked line is parsed without its marker (see proc.run); anything
+// A marked line is parsed without its marker (see proc.script); anything
 // else is left as it came.
 func TestUnmark(t *testing.T) {
 	for _, tc := range []struct{ line, marker, rest string }{
